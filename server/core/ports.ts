@@ -1,0 +1,175 @@
+// The interfaces the core needs from the outside world. Adapters live in
+// server/store, server/channels and server/transport; the core imports none of them.
+import type {
+  Agent, Attachment, AttachmentRef, Channel, Conversation, ConversationStatus, Department,
+  Message, AuthorKind, PresenceStatus, Session, Site, Visitor,
+} from './types';
+
+/** Thrown by a Store when a unique key (agent email, site key, ...) is taken. */
+export class DuplicateKeyError extends Error {
+  constructor(readonly key: string) {
+    super(`duplicate key: ${key}`);
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+export type NewSite = Omit<Site, 'createdAt'>;
+export type SitePatch = Partial<Pick<Site, 'name' | 'allowedOrigins' | 'appearance' | 'prechat'>>;
+export type NewAgent = Omit<Agent, 'createdAt'>;
+export type AgentPatch = Partial<Pick<Agent, 'email' | 'name' | 'role' | 'passwordHash' | 'departments' | 'avatarUrl' | 'status'>>;
+export type NewVisitor = Omit<Visitor, 'createdAt' | 'lastSeenAt'>;
+export type VisitorPatch = Partial<Pick<Visitor, 'name' | 'email' | 'currentPage' | 'pages' | 'locale' | 'userAgent' | 'lastSeenAt'>>;
+
+export interface NewConversation {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  name: string;
+  channel: Channel;
+  departmentId: string | null;
+  status?: ConversationStatus;
+}
+export type ConversationPatch = Partial<Pick<Conversation, 'status' | 'name' | 'departmentId' | 'assigneeId'>>;
+
+export interface ConversationFilter {
+  status?: ConversationStatus;
+  channel?: Channel;
+  /** A department id, or null for conversations without one. */
+  departmentId?: string | null;
+  assigneeId?: string | null;
+  siteId?: string;
+  visitorId?: string;
+  /**
+   * Restrict to what a non-admin agent may see: conversations of these departments,
+   * without a department, or assigned to `assigneeOrSelf`.
+   */
+  visibleTo?: { departments: string[]; agentId: string };
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Null when there is none. */
+  nextCursor: string | null;
+}
+
+export interface NewMessage {
+  id: string;
+  conversationId: string;
+  authorKind: AuthorKind;
+  authorId: string | null;
+  text: string;
+  attachments: AttachmentRef[];
+  clientId: string | null;
+  channel: Channel;
+  createdAt: number;
+}
+
+/**
+ * The persistence port. Every adapter must pass test/store/contract.ts.
+ *
+ * Semantics that must hold without multi-document transactions (MongoDB adapter):
+ * - writes keyed by a unique key are idempotent (agent email, site widget key,
+ *   conversation + message client id, one open conversation per visitor key);
+ * - counters (message sequence, read marks) are single-document atomic updates;
+ * - every method is safe to retry after a crash at any point.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongo';
+  close(): Promise<void>;
+
+  /** Small key/value settings (e.g. the installation's secret key metadata). */
+  getSetting<T>(key: string): Promise<T | null>;
+  setSetting<T>(key: string, value: T): Promise<void>;
+
+  createSite(site: NewSite): Promise<Site>;
+  getSite(id: string): Promise<Site | null>;
+  getSiteByKey(widgetKey: string): Promise<Site | null>;
+  listSites(): Promise<Site[]>;
+  updateSite(id: string, patch: SitePatch): Promise<Site | null>;
+  deleteSite(id: string): Promise<boolean>;
+
+  createDepartment(dep: Omit<Department, 'createdAt'>): Promise<Department>;
+  getDepartment(id: string): Promise<Department | null>;
+  listDepartments(): Promise<Department[]>;
+  updateDepartment(id: string, patch: { name: string }): Promise<Department | null>;
+  /** Also removes the department from agents and conversations that reference it. */
+  deleteDepartment(id: string): Promise<boolean>;
+
+  /** Throws DuplicateKeyError('agent.email') when the (case-insensitive) email is taken. */
+  createAgent(agent: NewAgent): Promise<Agent>;
+  getAgent(id: string): Promise<Agent | null>;
+  getAgentByEmail(email: string): Promise<Agent | null>;
+  listAgents(): Promise<Agent[]>;
+  countAgents(): Promise<number>;
+  updateAgent(id: string, patch: AgentPatch): Promise<Agent | null>;
+  deleteAgent(id: string): Promise<boolean>;
+
+  createSession(session: Session): Promise<void>;
+  getSession(id: string): Promise<Session | null>;
+  deleteSession(id: string): Promise<void>;
+  deleteSessionsOfAgent(agentId: string): Promise<void>;
+  deleteExpiredSessions(now: number): Promise<number>;
+
+  createVisitor(visitor: NewVisitor): Promise<Visitor>;
+  getVisitor(id: string): Promise<Visitor | null>;
+  updateVisitor(id: string, patch: VisitorPatch): Promise<Visitor | null>;
+
+  createConversation(conv: NewConversation): Promise<Conversation>;
+  /**
+   * The visitor's open or pending conversation, created from `init` when there is none.
+   * Two concurrent calls for one visitor return the same conversation (a unique
+   * "open key" per visitor, cleared when the conversation closes).
+   */
+  getOrCreateOpenConversation(visitorId: string, init: NewConversation): Promise<{ conversation: Conversation; created: boolean }>;
+  getConversation(id: string): Promise<Conversation | null>;
+  /** Closing clears the open key; reopening fails (returns null) if the visitor already has another open one. */
+  updateConversation(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null>;
+  /** Newest activity first (lastMessageAt, then createdAt). */
+  listConversations(filter: ConversationFilter, limit: number, cursor?: string | null): Promise<Page<Conversation>>;
+  /** Raises the read mark to `seq` (never lowers it). */
+  markRead(conversationId: string, by: 'visitor' | 'agent', seq: number): Promise<Conversation | null>;
+
+  /**
+   * Appends a message with the next sequence number of its conversation and updates the
+   * conversation's lastMessageAt/preview. Idempotent on (conversationId, clientId): a
+   * repeated clientId returns the stored message with created = false.
+   * Returns null when the conversation does not exist.
+   */
+  appendMessage(msg: NewMessage): Promise<{ message: Message; created: boolean } | null>;
+  getMessage(id: string): Promise<Message | null>;
+  /** Ascending by seq. `afterSeq` for catch-up, `beforeSeq` for paging back. */
+  listMessages(conversationId: string, opts: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]>;
+
+  createAttachment(att: Attachment): Promise<Attachment>;
+  getAttachment(id: string): Promise<Attachment | null>;
+  /** Links unlinked attachments to a message; returns how many were linked. */
+  linkAttachments(ids: string[], messageId: string, conversationId: string): Promise<number>;
+}
+
+/** Where attachment bytes live (data directory by default). */
+export interface BlobStore {
+  put(id: string, data: Buffer): Promise<void>;
+  /** Moves a file already on disk (e.g. a multer temp file) into the store. */
+  putFile(id: string, path: string): Promise<void>;
+  path(id: string): string;
+  delete(id: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/**
+ * Live agent connections. The in-process registry serves one node; a cluster-wide one
+ * (Redis) replaces it when several nodes share the load.
+ */
+export interface PresenceRegistry {
+  connected(agentId: string, connectionId: string): Promise<void>;
+  disconnected(agentId: string, connectionId: string): Promise<void>;
+  isConnected(agentId: string): Promise<boolean>;
+  connectedAgents(): Promise<Set<string>>;
+}
+
+export function effectivePresence(status: PresenceStatus, connected: boolean): PresenceStatus {
+  return connected ? status : 'offline';
+}

@@ -1,0 +1,127 @@
+// What the server sends to browsers. Shared as types with widget/ and admin/ (they
+// import types only, never server code). Secrets (password hashes, tokens) never
+// appear here.
+import type { ErrorBody } from '../core/errors';
+import type {
+  Appearance, Channel, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind,
+} from '../core/types';
+
+export type { ErrorBody, Appearance, Channel, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind };
+
+export interface AttachmentView {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  /** A signed, expiring download URL (absolute path on the Parley host). */
+  url: string;
+}
+
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  seq: number;
+  author: { kind: AuthorKind; id: string | null; name: string | null; avatarUrl: string | null };
+  text: string;
+  attachments: AttachmentView[];
+  clientId: string | null;
+  channel: Channel;
+  createdAt: number;
+}
+
+export interface AgentPublicView {
+  id: string;
+  name: string;
+  avatarUrl: string | null;
+  status: PresenceStatus;
+}
+
+export interface AgentView extends AgentPublicView {
+  email: string;
+  role: Role;
+  departments: string[];
+  /** The manual toggle, independent of live connections. */
+  manualStatus: PresenceStatus;
+  createdAt: number;
+}
+
+export interface DepartmentView {
+  id: string;
+  name: string;
+}
+
+export interface SiteView {
+  id: string;
+  name: string;
+  widgetKey: string;
+  allowedOrigins: string[];
+  appearance: Appearance;
+  prechat: PrechatSettings;
+  /** The script tag to paste into the site. */
+  snippet: string;
+  createdAt: number;
+}
+
+export interface VisitorView {
+  id: string;
+  name: string | null;
+  email: string | null;
+  currentPage: string | null;
+  pages: string[];
+  locale: string | null;
+  userAgent: string | null;
+  online: boolean;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface ConversationView {
+  id: string;
+  siteId: string;
+  status: ConversationStatus;
+  name: string;
+  channel: Channel;
+  departmentId: string | null;
+  assigneeId: string | null;
+  lastSeq: number;
+  visitorReadSeq: number;
+  agentReadSeq: number;
+  lastMessageAt: number | null;
+  lastMessagePreview: string | null;
+  visitor: { id: string; name: string | null; email: string | null; online: boolean };
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a visitor may know of their own conversation. */
+export interface VisitorConversationView {
+  id: string;
+  status: ConversationStatus;
+  lastSeq: number;
+  agentReadSeq: number;
+}
+
+/** GET /api/widget/config?site=KEY */
+export interface WidgetConfig {
+  siteName: string;
+  appearance: Appearance;
+  prechat: PrechatSettings;
+  /** True when at least one agent is online (not away, not offline). */
+  agentsOnline: boolean;
+  agents: AgentPublicView[];
+  maxUploadBytes: number;
+}
+
+/** POST /api/widget/visitor */
+export interface VisitorSession {
+  token: string;
+  visitor: { id: string; name: string | null; email: string | null };
+}
+
+/** GET /api/auth/me, POST /api/auth/login, POST /api/setup */
+export interface AuthView {
+  agent: AgentView;
+  csrfToken: string;
+}
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
