@@ -160,14 +160,15 @@ export interface Clock {
 }
 
 /**
- * Live agent connections. The in-process registry serves one node; a cluster-wide one
- * (Redis) replaces it when several nodes share the load.
+ * Live connections per key ('agent:ID', 'visitor:ID'). The in-process registry serves
+ * one node; a cluster-wide one (Redis) replaces it when several nodes share the load.
  */
 export interface PresenceRegistry {
-  connected(agentId: string, connectionId: string): Promise<void>;
-  disconnected(agentId: string, connectionId: string): Promise<void>;
-  isConnected(agentId: string): Promise<boolean>;
-  connectedAgents(): Promise<Set<string>>;
+  /** Returns true when this was the key's first live connection. */
+  connected(key: string, connectionId: string): Promise<boolean>;
+  /** Returns true when this was the key's last live connection. */
+  disconnected(key: string, connectionId: string): Promise<boolean>;
+  isConnected(key: string): Promise<boolean>;
 }
 
 export function effectivePresence(status: PresenceStatus, connected: boolean): PresenceStatus {

@@ -1,0 +1,200 @@
+// Conversation use cases: every channel hands the core an inbound message and the core
+// answers with domain events. Idempotent on the client id, so a retried send after a
+// crash or a reconnect never stores a message twice.
+import { ParleyError } from './errors';
+import type { DomainEvents, MessageAuthor } from './events';
+import { newId } from './ids';
+import type { Clock, Store } from './ports';
+import type { Agent, AttachmentRef, Channel, Conversation, Message, Site, Visitor } from './types';
+import { canAgentSee } from './visibility';
+
+export const MAX_TEXT_LENGTH = 10_000;
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+
+export interface SendInput {
+  clientId: string;
+  text: string;
+  attachmentIds?: string[];
+}
+
+export interface SendResult {
+  message: Message;
+  conversation: Conversation;
+  duplicate: boolean;
+}
+
+export class Conversations {
+  constructor(private readonly deps: { store: Store; clock: Clock; events: DomainEvents }) {}
+
+  /** A visitor's message: continues their open conversation or opens one. */
+  async receiveFromVisitor(site: Site, visitor: Visitor, input: SendInput, channel: Channel = 'widget'): Promise<SendResult> {
+    const { store, events } = this.deps;
+    const text = normalizeText(input.text, input.attachmentIds);
+    const { conversation, created } = await store.getOrCreateOpenConversation(visitor.id, {
+      id: newId(),
+      siteId: site.id,
+      visitorId: visitor.id,
+      name: conversationName(visitor),
+      channel,
+      departmentId: null,
+    });
+    if (created) events.emit('conversation.created', { conversation });
+    const attachments = await this.claimAttachments(input.attachmentIds, 'visitor', visitor.id);
+    if (attachments === 'already-sent') return this.duplicateOrThrow(conversation, input.clientId);
+    return this.append(conversation, { kind: 'visitor', id: visitor.id, name: visitor.name, avatarUrl: null }, input.clientId, text, attachments, channel);
+  }
+
+  /** An agent's reply in a conversation the agent may see. */
+  async replyAsAgent(agent: Agent, conversationId: string, input: SendInput): Promise<SendResult> {
+    const text = normalizeText(input.text, input.attachmentIds);
+    const conversation = await this.visibleConversation(agent, conversationId);
+    if (conversation.status === 'closed') {
+      // A retry of a reply stored just before the close must still be acknowledged.
+      const existing = await this.findByClientId(conversation, input.clientId);
+      if (existing) return { message: existing, conversation, duplicate: true };
+      throw new ParleyError('CONVERSATION_CLOSED');
+    }
+    const attachments = await this.claimAttachments(input.attachmentIds, 'agent', agent.id);
+    if (attachments === 'already-sent') return this.duplicateOrThrow(conversation, input.clientId);
+    return this.append(conversation, { kind: 'agent', id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl }, input.clientId, text, attachments, conversation.channel);
+  }
+
+  async visibleConversation(agent: Agent, conversationId: string): Promise<Conversation> {
+    const conversation = await this.deps.store.getConversation(conversationId);
+    if (!conversation || !canAgentSee(agent, conversation)) throw new ParleyError('NOT_FOUND');
+    return conversation;
+  }
+
+  async close(agent: Agent, conversationId: string): Promise<Conversation> {
+    const conv = await this.visibleConversation(agent, conversationId);
+    if (conv.status === 'closed') return conv;
+    return this.update(conv.id, { status: 'closed' }, 'closed');
+  }
+
+  async reopen(agent: Agent, conversationId: string): Promise<Conversation> {
+    const conv = await this.visibleConversation(agent, conversationId);
+    if (conv.status !== 'closed') return conv;
+    const updated = await this.deps.store.updateConversation(conv.id, { status: 'open' }, this.deps.clock.now());
+    if (!updated) throw new ParleyError('ALREADY_OPEN');
+    this.deps.events.emit('conversation.updated', { conversation: updated, change: 'reopened' });
+    return updated;
+  }
+
+  async assign(agent: Agent, conversationId: string, assigneeId: string | null): Promise<Conversation> {
+    const conv = await this.visibleConversation(agent, conversationId);
+    if (assigneeId !== null && !(await this.deps.store.getAgent(assigneeId))) {
+      throw new ParleyError('VALIDATION_FAILED', [{ path: 'agentId', message: 'No agent has this id.' }]);
+    }
+    return this.update(conv.id, { assigneeId }, 'assigned');
+  }
+
+  /** Moves a conversation to a department and/or agent; omitted fields stay as they are. */
+  async transfer(agent: Agent, conversationId: string, to: { departmentId?: string | null; agentId?: string | null }): Promise<Conversation> {
+    const conv = await this.visibleConversation(agent, conversationId);
+    const { store } = this.deps;
+    if (to.departmentId && !(await store.getDepartment(to.departmentId))) {
+      throw new ParleyError('VALIDATION_FAILED', [{ path: 'departmentId', message: 'No department has this id.' }]);
+    }
+    if (to.agentId && !(await store.getAgent(to.agentId))) {
+      throw new ParleyError('VALIDATION_FAILED', [{ path: 'agentId', message: 'No agent has this id.' }]);
+    }
+    const patch: { departmentId?: string | null; assigneeId?: string | null } = {};
+    if (to.departmentId !== undefined) patch.departmentId = to.departmentId;
+    if (to.agentId !== undefined) patch.assigneeId = to.agentId;
+    return this.update(conv.id, patch, 'transferred');
+  }
+
+  async markRead(conversation: Conversation, by: 'visitor' | 'agent', seq: number): Promise<void> {
+    const current = by === 'visitor' ? conversation.visitorReadSeq : conversation.agentReadSeq;
+    if (seq <= current) return;
+    const updated = await this.deps.store.markRead(conversation.id, by, seq);
+    if (updated) this.deps.events.emit('conversation.read', { conversation: updated, by, seq: by === 'visitor' ? updated.visitorReadSeq : updated.agentReadSeq });
+  }
+
+  private async update(id: string, patch: Parameters<Store['updateConversation']>[1], change: 'closed' | 'assigned' | 'transferred'): Promise<Conversation> {
+    const updated = await this.deps.store.updateConversation(id, patch, this.deps.clock.now());
+    if (!updated) throw new ParleyError('NOT_FOUND');
+    this.deps.events.emit('conversation.updated', { conversation: updated, change });
+    return updated;
+  }
+
+  private async append(
+    conversation: Conversation,
+    author: MessageAuthor & { kind: 'visitor' | 'agent'; id: string },
+    clientId: string,
+    text: string,
+    attachments: AttachmentRef[],
+    channel: Channel,
+  ): Promise<SendResult> {
+    const { store, clock, events } = this.deps;
+    const result = await store.appendMessage({
+      id: newId(),
+      conversationId: conversation.id,
+      authorKind: author.kind,
+      authorId: author.id,
+      text,
+      attachments,
+      clientId,
+      channel,
+      createdAt: clock.now(),
+    });
+    if (!result) throw new ParleyError('NOT_FOUND');
+    const { message, created } = result;
+    if (!created) return { message, conversation, duplicate: true };
+    if (attachments.length) await store.linkAttachments(attachments.map((a) => a.id), message.id, conversation.id);
+    const updated = { ...conversation, lastSeq: message.seq, lastMessageAt: message.createdAt, lastMessagePreview: previewOf(message) };
+    events.emit('message.created', { message, conversation: updated, author: { name: author.name, avatarUrl: author.avatarUrl } });
+    return { message, conversation: updated, duplicate: false };
+  }
+
+  /** Attachments already sent are fine only when this very send was stored before. */
+  private async duplicateOrThrow(conversation: Conversation, clientId: string): Promise<SendResult> {
+    const existing = await this.findByClientId(conversation, clientId);
+    if (!existing) throw new ParleyError('ATTACHMENT_UNAVAILABLE');
+    return { message: existing, conversation, duplicate: true };
+  }
+
+  private async findByClientId(conversation: Conversation, clientId: string): Promise<Message | null> {
+    const recent = await this.deps.store.listMessages(conversation.id, { limit: 50 });
+    return recent.find((m) => m.clientId === clientId) ?? null;
+  }
+
+  /**
+   * Attachments are uploaded first and sent by id. Only the uploader may send them, and
+   * only once: 'already-sent' tells the caller to answer a retried send as a duplicate.
+   */
+  private async claimAttachments(ids: string[] | undefined, kind: 'visitor' | 'agent', ownerId: string): Promise<AttachmentRef[] | 'already-sent'> {
+    if (!ids?.length) return [];
+    if (ids.length > MAX_ATTACHMENTS_PER_MESSAGE) {
+      throw new ParleyError('VALIDATION_FAILED', [{ path: 'attachmentIds', message: `At most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments per message.` }]);
+    }
+    const refs: AttachmentRef[] = [];
+    let alreadySent = false;
+    for (const id of new Set(ids)) {
+      const att = await this.deps.store.getAttachment(id);
+      if (!att || att.uploaderKind !== kind || att.uploaderId !== ownerId) throw new ParleyError('ATTACHMENT_UNAVAILABLE');
+      if (att.messageId !== null) alreadySent = true;
+      refs.push({ id: att.id, name: att.name, type: att.type, size: att.size });
+    }
+    return alreadySent ? 'already-sent' : refs;
+  }
+}
+
+function normalizeText(text: string, attachmentIds: string[] | undefined): string {
+  const trimmed = text.replace(/\r\n?/g, '\n').trim();
+  if (!trimmed && !attachmentIds?.length) {
+    throw new ParleyError('VALIDATION_FAILED', [{ path: 'text', message: 'Write a message or attach a file.' }]);
+  }
+  if (trimmed.length > MAX_TEXT_LENGTH) {
+    throw new ParleyError('VALIDATION_FAILED', [{ path: 'text', message: `Messages are limited to ${MAX_TEXT_LENGTH} characters.` }]);
+  }
+  return trimmed;
+}
+
+export function previewOf(message: Pick<Message, 'text' | 'attachments'>): string {
+  return message.text ? message.text.slice(0, 140) : (message.attachments[0]?.name ?? '');
+}
+
+function conversationName(visitor: Visitor): string {
+  return visitor.name ? `Chat with ${visitor.name}` : 'Website chat';
+}

@@ -1,0 +1,61 @@
+// Wires the core services from their adapters. main.ts and the tests both use it, so
+// a test server is composed exactly like a production one.
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { Accounts } from './core/accounts';
+import { Conversations } from './core/conversations';
+import { DomainEvents } from './core/events';
+import type { BlobStore, Clock, PresenceRegistry, Store } from './core/ports';
+import { LocalPresence } from './core/presence';
+import { deriveKey } from './security/keys';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './security/passwords';
+import { SignedUrls, VisitorTokens } from './security/tokens';
+import { Presenter } from './transport/present';
+
+export interface Deps {
+  config: Config;
+  store: Store;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  events: DomainEvents;
+  presence: PresenceRegistry;
+  accounts: Accounts;
+  conversations: Conversations;
+  visitorTokens: VisitorTokens;
+  urls: SignedUrls;
+  presenter: Presenter;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function createDeps(opts: {
+  config: Config;
+  store: Store;
+  blobs: BlobStore;
+  logger: Logger;
+  secretKey: Buffer;
+  clock?: Clock;
+  presence?: PresenceRegistry;
+}): Deps {
+  const { config, store, blobs, logger, secretKey } = opts;
+  const clock = opts.clock ?? systemClock;
+  const presence = opts.presence ?? new LocalPresence();
+  const events = new DomainEvents((err, where) => logger.error({ err, where }, 'domain event listener failed'));
+  const urls = new SignedUrls(deriveKey(secretKey, 'file-urls'));
+  const passwords = { hash: hashPassword, verify: verifyPassword, burn: burnPasswordCheck };
+  return {
+    config,
+    store,
+    blobs,
+    clock,
+    logger,
+    events,
+    presence,
+    accounts: new Accounts({ store, clock, passwords, sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000 }),
+    conversations: new Conversations({ store, clock, events }),
+    visitorTokens: new VisitorTokens(deriveKey(secretKey, 'visitor-tokens')),
+    urls,
+    presenter: new Presenter({ store, presence, urls, clock, publicUrl: config.PUBLIC_URL }),
+  };
+}
