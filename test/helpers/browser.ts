@@ -1,0 +1,43 @@
+// Headless Chromium from Debian (never a downloaded browser build), driven by
+// playwright-core, and a host page served from a second origin.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const shotsDir = join(process.cwd(), '.test-tmp', 'screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run "npm run setup:test" (installs Debian's chromium) or set CHROMIUM_PATH`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'parley-chromium-'))}`,
+    ],
+  });
+}
+
+/**
+ * A host page on http://localhost:<port> embedding the widget from `parleyUrl`
+ * (http://127.0.0.1:...), with deliberately hostile CSS.
+ */
+export async function serveHostPage(parleyUrl: string, siteKey: string): Promise<{ url: string; close(): Promise<void> }> {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host shop</title>
+<style>* { box-sizing: content-box !important; font: 30px serif !important; color: red !important } button { display: none !important }</style>
+</head><body><h1>Acme shop</h1><p>Products and more products.</p>
+<script src="${parleyUrl}/widget.js" data-site="${siteKey}" async></script></body></html>`;
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://localhost:${port}/`,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
