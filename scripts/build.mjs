@@ -26,7 +26,7 @@ const browser = {
 await Promise.all([
   build({
     ...watchless,
-    entryPoints: ['server/main.ts', 'server/cli.ts'].filter((f) => existsSync(`${root}${f}`)),
+    entryPoints: ['server/main.ts'],
     outdir: `${out}/server`,
     bundle: true,
     platform: 'node',
