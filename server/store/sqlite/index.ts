@@ -1,0 +1,408 @@
+// The SQLite adapter of the Store port (better-sqlite3). Every call is synchronous inside;
+// the methods return Promises only because the port is shared with the MongoDB adapter.
+import Database from 'better-sqlite3';
+import type {
+  AgentPatch, ConversationFilter, ConversationPatch, NewAgent, NewConversation, NewMessage, NewSite,
+  NewVisitor, Page, SitePatch, Store, VisitorPatch,
+} from '../../core/ports';
+import type {
+  Agent, Attachment, Conversation, ConversationStatus, Department, Message, Session, Site, Visitor,
+} from '../../core/types';
+import { buildListQuery, decodeCursor, encodeCursor } from './listing';
+import { migrate } from './migrations';
+import {
+  agentParams, attachmentParams, duplicateKeyOf, mapDuplicate, merge, openKeyOf, previewText, sessionParams, siteParams,
+  toAgent, toAttachment, toConversation, toDepartment, toMessage, toSession, toSite, toVisitor, visitorParams,
+  type AgentRow, type AttachmentRow, type ConversationRow, type DepartmentRow, type MessageRow,
+  type SessionRow, type SiteRow, type VisitorRow,
+} from './rows';
+import { prepareStatements, type Statements } from './statements';
+
+/** Opens (creating if needed) and migrates the database at `file`; ':memory:' works too. */
+export function openSqliteStore(file: string): SqliteStore {
+  const db = new Database(file);
+  try {
+    // WAL lets readers run beside the writer; NORMAL skips the fsync per commit, which
+    // can lose the last commits on power loss but never on a process crash, and never corrupts.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // Another process (the CLI, a second node) may hold the write lock briefly.
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return new SqliteStore(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly s: Statements;
+  /** listConversations statements, keyed by SQL text (one per combination of filters). */
+  private readonly listStatements = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.s = prepareStatements(db);
+  }
+
+  /**
+   * Wraps `fn` in an IMMEDIATE transaction: it takes the write lock at BEGIN, so a
+   * read-then-write cannot fail half-way with SQLITE_BUSY when another process writes.
+   * Built on first use because field initializers run before the constructor sets `db`.
+   */
+  private write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    let tx: Database.Transaction<(...args: A) => R> | undefined;
+    return (...args: A) => (tx ??= this.db.transaction(fn)).immediate(...args);
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    // Lets SQLite refresh its planner statistics where they are stale; cheap at shutdown.
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  // --- settings ---
+
+  async getSetting<T>(key: string): Promise<T | null> {
+    const row = this.s.settingGet.get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  async setSetting<T>(key: string, value: T): Promise<void> {
+    this.s.settingPut.run(key, JSON.stringify(value ?? null));
+  }
+
+  // --- sites ---
+
+  async createSite(site: NewSite): Promise<Site> {
+    const created: Site = { ...site, createdAt: Date.now() };
+    mapDuplicate(() => this.s.siteInsert.run(siteParams(created)));
+    return created;
+  }
+
+  async getSite(id: string): Promise<Site | null> {
+    const row = this.s.siteById.get(id) as SiteRow | undefined;
+    return row ? toSite(row) : null;
+  }
+
+  async getSiteByKey(widgetKey: string): Promise<Site | null> {
+    const row = this.s.siteByKey.get(widgetKey) as SiteRow | undefined;
+    return row ? toSite(row) : null;
+  }
+
+  async listSites(): Promise<Site[]> {
+    return (this.s.siteAll.all() as SiteRow[]).map(toSite);
+  }
+
+  private readonly updateSiteTx = this.write((id: string, patch: SitePatch): Site | null => {
+    const row = this.s.siteById.get(id) as SiteRow | undefined;
+    if (!row) return null;
+    const next = merge(toSite(row), patch);
+    this.s.siteUpdate.run(siteParams(next));
+    return next;
+  });
+
+  async updateSite(id: string, patch: SitePatch): Promise<Site | null> {
+    return this.updateSiteTx(id, patch);
+  }
+
+  /** Visitors, conversations, messages and their attachment rows go with it (ON DELETE CASCADE). */
+  async deleteSite(id: string): Promise<boolean> {
+    return this.s.siteDelete.run(id).changes > 0;
+  }
+
+  // --- departments ---
+
+  async createDepartment(dep: Omit<Department, 'createdAt'>): Promise<Department> {
+    const created: Department = { ...dep, createdAt: Date.now() };
+    mapDuplicate(() => this.s.depInsert.run(created.id, created.name, created.createdAt));
+    return created;
+  }
+
+  async getDepartment(id: string): Promise<Department | null> {
+    const row = this.s.depById.get(id) as DepartmentRow | undefined;
+    return row ? toDepartment(row) : null;
+  }
+
+  async listDepartments(): Promise<Department[]> {
+    return (this.s.depAll.all() as DepartmentRow[]).map(toDepartment);
+  }
+
+  async updateDepartment(id: string, patch: { name: string }): Promise<Department | null> {
+    if (this.s.depRename.run(patch.name, id).changes === 0) return null;
+    return this.getDepartment(id);
+  }
+
+  // Explicit rather than left to ON DELETE SET NULL: agents' departments are a JSON array
+  // no foreign key can reach, and doing all three here keeps the behaviour in one place.
+  private readonly deleteDepartmentTx = this.write((id: string): boolean => {
+    this.s.depRemoveFromAgents.run({ id });
+    this.s.depClearConversations.run(id);
+    return this.s.depDelete.run(id).changes > 0;
+  });
+
+  async deleteDepartment(id: string): Promise<boolean> {
+    return this.deleteDepartmentTx(id);
+  }
+
+  // --- agents ---
+
+  async createAgent(agent: NewAgent): Promise<Agent> {
+    const created: Agent = { ...agent, createdAt: Date.now() };
+    mapDuplicate(() => this.s.agentInsert.run(agentParams(created)));
+    return created;
+  }
+
+  async getAgent(id: string): Promise<Agent | null> {
+    const row = this.s.agentById.get(id) as AgentRow | undefined;
+    return row ? toAgent(row) : null;
+  }
+
+  async getAgentByEmail(email: string): Promise<Agent | null> {
+    const row = this.s.agentByEmail.get(email) as AgentRow | undefined;
+    return row ? toAgent(row) : null;
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    return (this.s.agentAll.all() as AgentRow[]).map(toAgent);
+  }
+
+  async countAgents(): Promise<number> {
+    return (this.s.agentCount.get() as { n: number }).n;
+  }
+
+  private readonly updateAgentTx = this.write((id: string, patch: AgentPatch): Agent | null => {
+    const row = this.s.agentById.get(id) as AgentRow | undefined;
+    if (!row) return null;
+    const next = merge(toAgent(row), patch);
+    mapDuplicate(() => this.s.agentUpdate.run(agentParams(next)));
+    return next;
+  });
+
+  /** Throws DuplicateKeyError('agent.email') when the new email belongs to another agent. */
+  async updateAgent(id: string, patch: AgentPatch): Promise<Agent | null> {
+    return this.updateAgentTx(id, patch);
+  }
+
+  // The foreign keys would cascade these too; spelled out so the rule does not hinge on
+  // `foreign_keys = ON` and reads the same as in the MongoDB adapter.
+  private readonly deleteAgentTx = this.write((id: string): boolean => {
+    this.s.sessionDeleteOfAgent.run(id);
+    this.s.agentUnassign.run(id);
+    return this.s.agentDelete.run(id).changes > 0;
+  });
+
+  /** Also ends the agent's sessions and unassigns their conversations. */
+  async deleteAgent(id: string): Promise<boolean> {
+    return this.deleteAgentTx(id);
+  }
+
+  // --- sessions ---
+
+  async createSession(session: Session): Promise<void> {
+    mapDuplicate(() => this.s.sessionInsert.run(sessionParams(session)));
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    const row = this.s.sessionById.get(id) as SessionRow | undefined;
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    this.s.sessionDelete.run(id);
+  }
+
+  async deleteSessionsOfAgent(agentId: string): Promise<void> {
+    this.s.sessionDeleteOfAgent.run(agentId);
+  }
+
+  /** A session is expired from its expiresAt on, the same rule the core applies at sign-in. */
+  async deleteExpiredSessions(now: number): Promise<number> {
+    return this.s.sessionDeleteExpired.run(now).changes;
+  }
+
+  // --- visitors ---
+
+  async createVisitor(visitor: NewVisitor): Promise<Visitor> {
+    const now = Date.now();
+    const created: Visitor = { ...visitor, createdAt: now, lastSeenAt: now };
+    mapDuplicate(() => this.s.visitorInsert.run(visitorParams(created)));
+    return created;
+  }
+
+  async getVisitor(id: string): Promise<Visitor | null> {
+    const row = this.s.visitorById.get(id) as VisitorRow | undefined;
+    return row ? toVisitor(row) : null;
+  }
+
+  private readonly updateVisitorTx = this.write((id: string, patch: VisitorPatch): Visitor | null => {
+    const row = this.s.visitorById.get(id) as VisitorRow | undefined;
+    if (!row) return null;
+    const next = merge(toVisitor(row), patch);
+    this.s.visitorUpdate.run(visitorParams(next));
+    return next;
+  });
+
+  async updateVisitor(id: string, patch: VisitorPatch): Promise<Visitor | null> {
+    return this.updateVisitorTx(id, patch);
+  }
+
+  // --- conversations ---
+
+  private conversationParams(conv: NewConversation, status: ConversationStatus) {
+    return {
+      id: conv.id, site_id: conv.siteId, visitor_id: conv.visitorId, status,
+      open_key: openKeyOf(status, conv.visitorId), name: conv.name, channel: conv.channel,
+      department_id: conv.departmentId, now: Date.now(),
+    };
+  }
+
+  /** Throws DuplicateKeyError('conversation.openKey') for a second live conversation of a visitor. */
+  async createConversation(conv: NewConversation): Promise<Conversation> {
+    const params = this.conversationParams(conv, conv.status ?? 'open');
+    mapDuplicate(() => this.s.convInsert.run(params));
+    return toConversation(this.s.convById.get(conv.id) as ConversationRow);
+  }
+
+  // The open key's UNIQUE constraint settles races: INSERT ... ON CONFLICT DO NOTHING lets
+  // exactly one writer create, and the transaction makes the read see that winner.
+  private readonly openConversationTx = this.write(
+    (visitorId: string, init: NewConversation): { conversation: Conversation; created: boolean } => {
+      // This method only ever yields a live conversation, so a 'closed' init opens instead;
+      // the visitorId argument is the one the open key (and so the uniqueness) is about.
+      const status = init.status === 'pending' ? 'pending' : 'open';
+      const created = this.s.convInsertOpen.run(this.conversationParams({ ...init, visitorId }, status)).changes > 0;
+      const row = this.s.convByOpenKey.get(visitorId) as ConversationRow;
+      return { conversation: toConversation(row), created };
+    },
+  );
+
+  async getOrCreateOpenConversation(
+    visitorId: string,
+    init: NewConversation,
+  ): Promise<{ conversation: Conversation; created: boolean }> {
+    return this.openConversationTx(visitorId, init);
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    const row = this.s.convById.get(id) as ConversationRow | undefined;
+    return row ? toConversation(row) : null;
+  }
+
+  private readonly updateConversationTx = this.write(
+    (id: string, patch: ConversationPatch, now: number): Conversation | null => {
+      const row = this.s.convById.get(id) as ConversationRow | undefined;
+      if (!row) return null;
+      const next = merge(toConversation(row), patch);
+      next.updatedAt = now;
+      try {
+        this.s.convUpdate.run({
+          id, status: next.status, open_key: openKeyOf(next.status, next.visitorId), name: next.name,
+          department_id: next.departmentId, assignee_id: next.assigneeId, updated_at: now,
+        });
+      } catch (err) {
+        // Reopening while the visitor already has another live conversation.
+        if (duplicateKeyOf(err) === 'conversation.openKey') return null;
+        throw err;
+      }
+      return next;
+    },
+  );
+
+  async updateConversation(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null> {
+    return this.updateConversationTx(id, patch, now);
+  }
+
+  async listConversations(filter: ConversationFilter, limit: number, cursor?: string | null): Promise<Page<Conversation>> {
+    const { sql, params } = buildListQuery(filter, limit, cursor ? decodeCursor(cursor) : null);
+    const rows = this.listStatement(sql).all(...params) as (ConversationRow & { activity: number })[];
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toConversation),
+      nextCursor: more && last ? encodeCursor({ at: last.activity, id: last.id }) : null,
+    };
+  }
+
+  private listStatement(sql: string): Database.Statement {
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.listStatements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  async markRead(conversationId: string, by: 'visitor' | 'agent', seq: number): Promise<Conversation | null> {
+    const stmt = by === 'visitor' ? this.s.convReadVisitor : this.s.convReadAgent;
+    const row = stmt.get(seq, conversationId) as ConversationRow | undefined;
+    return row ? toConversation(row) : null;
+  }
+
+  // --- messages ---
+
+  // One transaction: the seq bump, the insert and the conversation summary commit together,
+  // so a crash can leave neither a message without its summary nor a summary without its message.
+  private readonly appendTx = this.write((msg: NewMessage): { message: Message; created: boolean } | null => {
+    if (msg.clientId !== null) {
+      const existing = this.s.msgByClientId.get(msg.conversationId, msg.clientId) as MessageRow | undefined;
+      if (existing) return { message: toMessage(existing), created: false };
+    }
+    const bumped = this.s.convBumpSeq.get({
+      id: msg.conversationId, at: msg.createdAt, preview: previewText(msg.text, msg.attachments),
+    }) as { last_seq: number } | undefined;
+    if (!bumped) return null;
+    const message: Message = { ...msg, seq: bumped.last_seq };
+    this.s.msgInsert.run({
+      id: message.id, conversation_id: message.conversationId, seq: message.seq, author_kind: message.authorKind,
+      author_id: message.authorId, text: message.text, attachments: JSON.stringify(message.attachments),
+      client_id: message.clientId, channel: message.channel, created_at: message.createdAt,
+    });
+    return { message, created: true };
+  });
+
+  async appendMessage(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
+    return mapDuplicate(() => this.appendTx(msg));
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    const row = this.s.msgById.get(id) as MessageRow | undefined;
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(
+    conversationId: string,
+    opts: { afterSeq?: number; beforeSeq?: number; limit: number },
+  ): Promise<Message[]> {
+    if (opts.afterSeq !== undefined) {
+      return (this.s.msgAfter.all(conversationId, opts.afterSeq, opts.limit) as MessageRow[]).map(toMessage);
+    }
+    const rows = opts.beforeSeq !== undefined
+      ? (this.s.msgBefore.all(conversationId, opts.beforeSeq, opts.limit) as MessageRow[])
+      : (this.s.msgLatest.all(conversationId, opts.limit) as MessageRow[]);
+    return rows.reverse().map(toMessage);
+  }
+
+  // --- attachments ---
+
+  async createAttachment(att: Attachment): Promise<Attachment> {
+    mapDuplicate(() => this.s.attInsert.run(attachmentParams(att)));
+    return { ...att };
+  }
+
+  async getAttachment(id: string): Promise<Attachment | null> {
+    const row = this.s.attById.get(id) as AttachmentRow | undefined;
+    return row ? toAttachment(row) : null;
+  }
+
+  async linkAttachments(ids: string[], messageId: string, conversationId: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.s.attLink.run(messageId, conversationId, JSON.stringify(ids)).changes;
+  }
+}

@@ -1,0 +1,166 @@
+// Schema migrations, applied in order at open. `PRAGMA user_version` holds the number of
+// the last one applied; it lives in the database header, so it commits or rolls back
+// together with the migration's DDL and a crash can never leave a half-applied version.
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+// Never edit a released migration: databases in the field have already run it.
+// Append a new one with the next version number instead.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'initial schema',
+    sql: `
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE sites (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        widget_key      TEXT NOT NULL UNIQUE,
+        allowed_origins TEXT NOT NULL,
+        appearance      TEXT NOT NULL,
+        prechat         TEXT NOT NULL,
+        created_at      INTEGER NOT NULL
+      );
+
+      CREATE TABLE departments (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE agents (
+        id            TEXT PRIMARY KEY,
+        email         TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+        password_hash TEXT NOT NULL,
+        departments   TEXT NOT NULL,
+        avatar_url    TEXT,
+        status        TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline')),
+        created_at    INTEGER NOT NULL
+      );
+      -- Emails are compared case-insensitively; queries must use lower(email) to hit it.
+      CREATE UNIQUE INDEX agents_email_lower ON agents (lower(email));
+
+      CREATE TABLE sessions (
+        id         TEXT PRIMARY KEY,
+        agent_id   TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_agent ON sessions (agent_id);
+      CREATE INDEX sessions_expires ON sessions (expires_at);
+
+      CREATE TABLE visitors (
+        id           TEXT PRIMARY KEY,
+        site_id      TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        name         TEXT,
+        email        TEXT,
+        current_page TEXT,
+        pages        TEXT NOT NULL,
+        locale       TEXT,
+        user_agent   TEXT,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      );
+      CREATE INDEX visitors_site ON visitors (site_id);
+
+      CREATE TABLE conversations (
+        id                   TEXT PRIMARY KEY,
+        site_id              TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        visitor_id           TEXT NOT NULL REFERENCES visitors (id) ON DELETE CASCADE,
+        status               TEXT NOT NULL CHECK (status IN ('open', 'pending', 'closed')),
+        -- visitor_id while open or pending, NULL once closed: the UNIQUE constraint is what
+        -- guarantees one live conversation per visitor, even under concurrent writers.
+        open_key             TEXT UNIQUE,
+        name                 TEXT NOT NULL,
+        channel              TEXT NOT NULL,
+        department_id        TEXT REFERENCES departments (id) ON DELETE SET NULL,
+        assignee_id          TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        last_seq             INTEGER NOT NULL DEFAULT 0,
+        visitor_read_seq     INTEGER NOT NULL DEFAULT 0,
+        agent_read_seq       INTEGER NOT NULL DEFAULT 0,
+        last_message_at      INTEGER,
+        last_message_preview TEXT,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL,
+        CHECK ((status = 'closed') = (open_key IS NULL))
+      );
+      -- The inbox order; listConversations must use this exact expression to use them.
+      CREATE INDEX conversations_activity
+        ON conversations (COALESCE(last_message_at, created_at) DESC, id DESC);
+      CREATE INDEX conversations_status_activity
+        ON conversations (status, COALESCE(last_message_at, created_at) DESC, id DESC);
+      CREATE INDEX conversations_visitor_activity
+        ON conversations (visitor_id, COALESCE(last_message_at, created_at) DESC, id DESC);
+      CREATE INDEX conversations_site ON conversations (site_id);
+      CREATE INDEX conversations_department ON conversations (department_id);
+      CREATE INDEX conversations_assignee ON conversations (assignee_id);
+
+      CREATE TABLE messages (
+        id              TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL,
+        author_kind     TEXT NOT NULL CHECK (author_kind IN ('visitor', 'agent', 'system')),
+        author_id       TEXT,
+        text            TEXT NOT NULL,
+        attachments     TEXT NOT NULL,
+        client_id       TEXT,
+        channel         TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        UNIQUE (conversation_id, client_id),
+        UNIQUE (conversation_id, seq)
+      );
+
+      CREATE TABLE attachments (
+        id              TEXT PRIMARY KEY,
+        message_id      TEXT REFERENCES messages (id) ON DELETE CASCADE,
+        conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE,
+        uploader_kind   TEXT NOT NULL CHECK (uploader_kind IN ('visitor', 'agent')),
+        uploader_id     TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL
+      );
+      CREATE INDEX attachments_message ON attachments (message_id);
+      CREATE INDEX attachments_conversation ON attachments (conversation_id);
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Brings the schema to LATEST_VERSION; returns the version it started from. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const current = db.pragma('user_version', { simple: true }) as number;
+  // Running old code against a newer schema could silently corrupt it: refuse.
+  if (current > latest) {
+    throw new Error(`The database schema is version ${current}, newer than this Parley (${latest}). Upgrade Parley.`);
+  }
+  const pending = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  for (const m of pending) applyOne(db, m);
+  return current;
+}
+
+function applyOne(db: Database.Database, m: Migration): void {
+  // IMMEDIATE takes the write lock up front, so two processes opening the same fresh file
+  // cannot both decide to run version 1; the loser re-checks after the winner commits.
+  db.transaction(() => {
+    const now = db.pragma('user_version', { simple: true }) as number;
+    if (now >= m.version) return;
+    db.exec(m.sql);
+    db.pragma(`user_version = ${m.version}`);
+  }).immediate();
+}

@@ -1,0 +1,144 @@
+// The store contract on a real SQLite file, plus what only SQLite has: migrations,
+// pragmas and durability across reopening the file.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '../../server/store/sqlite';
+import { LATEST_VERSION, migrate } from '../../server/store/sqlite/migrations';
+import { storeContract } from './contract';
+import { newAgent, newMessage, newSite, seedConversation } from './fixtures';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'parley-store-'));
+}
+
+storeContract('SqliteStore (file)', async () => {
+  const dir = await tempDir();
+  const store = openSqliteStore(join(dir, 'parley.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteStore specifics', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await tempDir();
+    file = join(dir, 'parley.db');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Reads a pragma through a separate connection, as an operator's sqlite3 shell would. */
+  function inspect<T>(fn: (db: Database.Database) => T): T {
+    const db = new Database(file, { readonly: true });
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('creates the schema at the latest version in WAL mode', async () => {
+    const store = openSqliteStore(file);
+    await store.close();
+    assert.equal(inspect((db) => db.pragma('user_version', { simple: true })), LATEST_VERSION);
+    assert.equal(inspect((db) => db.pragma('journal_mode', { simple: true })), 'wal');
+  });
+
+  it('reopening keeps the data and the schema version (migrations are idempotent)', async () => {
+    const first = openSqliteStore(file);
+    await first.createSite(newSite('s1'));
+    await first.createAgent(newAgent('a1', { email: 'Ann@example.com', departments: ['d1'] }));
+    await seedConversation(first, 2);
+    const m1 = await first.appendMessage(newMessage('m1', 'c2', { clientId: 'k1' }));
+    await first.setSetting('install', { id: 'abc' });
+    await first.close();
+
+    const second = openSqliteStore(file);
+    try {
+      assert.equal(inspect((db) => db.pragma('user_version', { simple: true })), LATEST_VERSION);
+      assert.equal((await second.getSite('s1'))?.name, 'Site s1');
+      assert.deepEqual((await second.getAgentByEmail('ann@EXAMPLE.com'))?.departments, ['d1']);
+      assert.deepEqual(await second.getMessage('m1'), m1?.message);
+      assert.deepEqual(await second.getSetting('install'), { id: 'abc' });
+      // Uniqueness and counters survive the reopen too.
+      assert.equal((await second.appendMessage(newMessage('m1b', 'c2', { clientId: 'k1' })))?.created, false);
+      const m2 = await second.appendMessage(newMessage('m2', 'c2'));
+      assert.ok(m2!.message.seq > m1!.message.seq);
+      assert.equal((await second.getOrCreateOpenConversation('v2', { id: 'x', siteId: 's2', visitorId: 'v2', name: 'n', channel: 'widget', departmentId: null })).created, false);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a database written by a newer Parley', async () => {
+    const db = new Database(file);
+    db.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    db.close();
+    assert.throws(() => openSqliteStore(file), /newer than this Parley/);
+  });
+
+  it('a failing migration rolls back entirely, version included', () => {
+    const db = new Database(file);
+    try {
+      const broken = [
+        { version: 1, description: 'ok', sql: 'CREATE TABLE a (x INTEGER);' },
+        { version: 2, description: 'fails half-way', sql: 'CREATE TABLE b (x INTEGER); INSERT INTO nope VALUES (1);' },
+      ];
+      assert.throws(() => migrate(db, broken), /no such table: nope/);
+      assert.equal(db.pragma('user_version', { simple: true }), 1);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      assert.deepEqual(tables, ['a']);
+      // Fixed, the same run picks up where it stopped.
+      broken[1]!.sql = 'CREATE TABLE b (x INTEGER);';
+      assert.equal(migrate(db, broken), 1);
+      assert.equal(db.pragma('user_version', { simple: true }), 2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('works in memory', async () => {
+    const store = openSqliteStore(':memory:');
+    try {
+      assert.equal(store.kind, 'sqlite');
+      const conv = await seedConversation(store);
+      assert.equal((await store.appendMessage(newMessage('m1', conv.id)))?.message.seq, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('enforces the one-live-conversation rule in the schema itself', async () => {
+    const store = openSqliteStore(file);
+    await seedConversation(store);
+    await store.close();
+    const db = new Database(file);
+    try {
+      // A writer that bypasses the store still cannot create a second live conversation.
+      assert.throws(
+        () => db.prepare(`INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, created_at, updated_at)
+          VALUES ('c9', 's1', 'v1', 'open', 'v1', 'x', 'widget', 1, 1)`).run(),
+        /UNIQUE constraint failed: conversations.open_key/,
+      );
+      // Nor a closed conversation that still holds the key.
+      assert.throws(
+        () => db.prepare(`INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, created_at, updated_at)
+          VALUES ('c9', 's1', 'v1', 'closed', 'other', 'x', 'widget', 1, 1)`).run(),
+        /CHECK constraint failed/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+});
