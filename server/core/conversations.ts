@@ -7,6 +7,7 @@ import { newId } from './ids';
 import type { Clock, Store } from './ports';
 import type { Agent, AttachmentRef, Channel, Conversation, Message, Site, Visitor } from './types';
 import { canAgentSee } from './visibility';
+import { previewOf } from './preview';
 
 export const MAX_TEXT_LENGTH = 10_000;
 export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
@@ -191,9 +192,6 @@ function normalizeText(text: string, attachmentIds: string[] | undefined): strin
   return trimmed;
 }
 
-export function previewOf(message: Pick<Message, 'text' | 'attachments'>): string {
-  return message.text ? message.text.slice(0, 140) : (message.attachments[0]?.name ?? '');
-}
 
 function conversationName(visitor: Visitor): string {
   return visitor.name ? `Chat with ${visitor.name}` : 'Website chat';

@@ -94,3 +94,13 @@ describe('tokens', () => {
     assert.equal(urls.check('f1', String(Number(exp) + 100), sig, 0), 'invalid');
   });
 });
+
+describe('preview', () => {
+  it('never splits an emoji and falls back to the attachment name', async () => {
+    const { previewOf, PREVIEW_LENGTH } = await import('../../server/core/preview');
+    const text = 'a'.repeat(PREVIEW_LENGTH - 1) + '😀😀';
+    const preview = previewOf({ text, attachments: [] });
+    assert.equal(preview, 'a'.repeat(PREVIEW_LENGTH - 1) + '😀');
+    assert.equal(previewOf({ text: '', attachments: [{ id: '1', name: 'invoice.pdf', type: 'application/pdf', size: 1 }] }), 'invoice.pdf');
+  });
+});

@@ -1,5 +1,6 @@
 // The SQLite adapter of the Store port (better-sqlite3). Every call is synchronous inside;
 // the methods return Promises only because the port is shared with the MongoDB adapter.
+import { previewOf } from '../../core/preview';
 import Database from 'better-sqlite3';
 import type {
   AgentPatch, ConversationFilter, ConversationPatch, NewAgent, NewConversation, NewMessage, NewSite,
@@ -11,7 +12,7 @@ import type {
 import { buildListQuery, decodeCursor, encodeCursor } from './listing';
 import { migrate } from './migrations';
 import {
-  agentParams, attachmentParams, duplicateKeyOf, mapDuplicate, merge, openKeyOf, previewText, sessionParams, siteParams,
+  agentParams, attachmentParams, duplicateKeyOf, mapDuplicate, merge, openKeyOf, sessionParams, siteParams,
   toAgent, toAttachment, toConversation, toDepartment, toMessage, toSession, toSite, toVisitor, visitorParams,
   type AgentRow, type AttachmentRow, type ConversationRow, type DepartmentRow, type MessageRow,
   type SessionRow, type SiteRow, type VisitorRow,
@@ -355,7 +356,7 @@ export class SqliteStore implements Store {
       if (existing) return { message: toMessage(existing), created: false };
     }
     const bumped = this.s.convBumpSeq.get({
-      id: msg.conversationId, at: msg.createdAt, preview: previewText(msg.text, msg.attachments),
+      id: msg.conversationId, at: msg.createdAt, preview: previewOf(msg),
     }) as { last_seq: number } | undefined;
     if (!bumped) return null;
     const message: Message = { ...msg, seq: bumped.last_seq };

@@ -136,11 +136,6 @@ export function openKeyOf(status: ConversationStatus, visitorId: string): string
   return status === 'closed' ? null : visitorId;
 }
 
-/** Same rule as the core's previewOf, so a stored preview matches the one in the live event. */
-export function previewText(text: string, attachments: AttachmentRef[]): string {
-  return text ? text.slice(0, 140) : (attachments[0]?.name ?? '');
-}
-
 // Which port-level key each SQLite unique constraint stands for, as SQLite names it in
 // "UNIQUE constraint failed: <target>".
 const UNIQUE_TARGETS: Record<string, string> = {
