@@ -56,9 +56,10 @@ export function fileDownloadRoutes(deps: Deps): Router {
       'Cache-Control': 'private, max-age=3600',
       'Cross-Origin-Resource-Policy': 'cross-origin',
     });
-    res.type(isInlineImage(att.type) ? att.type : 'application/octet-stream');
-    // Images may be shown inline as thumbnails; <img> ignores the disposition anyway.
+    // attachment() sets a type from the file name: set ours after it. Images may be shown
+    // as thumbnails (<img> ignores the disposition); everything else is opaque bytes.
     res.attachment(att.name);
+    res.type(isInlineImage(att.type) ? att.type : 'application/octet-stream');
     res.sendFile(deps.blobs.path(id));
   });
   return router;
