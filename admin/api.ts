@@ -1,0 +1,154 @@
+// The dashboard's only door to the REST API: same-origin fetch with the session cookie,
+// JSON bodies, the CSRF header on every state-changing request, and one typed error.
+import type {
+  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, ErrorBody, MessageView,
+  PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly body: ErrorBody) {
+    super(body.message);
+    this.name = 'ApiError';
+  }
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+let csrfToken = '';
+let onUnauthenticated: (() => void) | null = null;
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Called when a signed-in request answers 401: the session ended elsewhere. */
+export function setUnauthenticatedHandler(fn: (() => void) | null): void {
+  onUnauthenticated = fn;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const NETWORK_ERROR: ErrorBody = { code: 'INTERNAL', message: 'The server cannot be reached. Check your connection and try again.' };
+
+async function request<T>(method: Method, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, NETWORK_ERROR);
+  }
+  if (res.status === 204) return undefined as T;
+  const data: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new ApiError(res.status, errorBodyOf(data, res.status));
+    if (res.status === 401 && !opts.quiet401 && err.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+    throw err;
+  }
+  return data as T;
+}
+
+function errorBodyOf(data: unknown, status: number): ErrorBody {
+  const body = (data as { error?: Partial<ErrorBody> } | null)?.error;
+  if (body && typeof body.message === 'string' && typeof body.code === 'string') return body as ErrorBody;
+  return { code: 'INTERNAL', message: `The server answered with status ${status}. Try again; if it persists, check the server log.` };
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+// ---- account ------------------------------------------------------------------------
+
+export const getSetup = () => request<{ needsSetup: boolean }>('GET', '/api/setup');
+export const postSetup = (body: { name: string; email: string; password: string; siteName?: string }) =>
+  request<AuthView>('POST', '/api/setup', body);
+export const login = (email: string, password: string) => request<AuthView>('POST', '/api/auth/login', { email, password }, { quiet401: true });
+export const logout = () => request<void>('POST', '/api/auth/logout', undefined, { quiet401: true });
+export const getMe = () => request<AuthView>('GET', '/api/auth/me', undefined, { quiet401: true });
+export const patchMe = (body: { name?: string; avatarUrl?: string | null; password?: string; currentPassword?: string }) =>
+  request<AgentView>('PATCH', '/api/me', body);
+export const putMyStatus = (status: PresenceStatus) => request<AgentView>('PUT', '/api/me/status', { status });
+
+// ---- agents, departments, sites --------------------------------------------------------
+
+export interface AgentInput {
+  name: string;
+  email: string;
+  password: string;
+  role: Role;
+  departments: string[];
+}
+
+export const listAgents = () => request<AgentView[]>('GET', '/api/agents');
+export const createAgent = (body: AgentInput) => request<AgentView>('POST', '/api/agents', body);
+export const updateAgent = (id: string, body: Partial<AgentInput>) => request<AgentView>('PATCH', `/api/agents/${enc(id)}`, body);
+export const deleteAgent = (id: string) => request<void>('DELETE', `/api/agents/${enc(id)}`);
+
+export const listDepartments = () => request<DepartmentView[]>('GET', '/api/departments');
+export const createDepartment = (name: string) => request<DepartmentView>('POST', '/api/departments', { name });
+export const renameDepartment = (id: string, name: string) => request<DepartmentView>('PATCH', `/api/departments/${enc(id)}`, { name });
+export const deleteDepartment = (id: string) => request<void>('DELETE', `/api/departments/${enc(id)}`);
+
+export interface SiteInput {
+  name: string;
+  allowedOrigins: string[];
+  appearance: Partial<Appearance>;
+  prechat: Partial<PrechatSettings>;
+}
+
+export const listSites = () => request<SiteView[]>('GET', '/api/sites');
+export const createSite = (body: Partial<SiteInput> & { name: string }) => request<SiteView>('POST', '/api/sites', body);
+export const updateSite = (id: string, body: Partial<SiteInput>) => request<SiteView>('PATCH', `/api/sites/${enc(id)}`, body);
+export const deleteSite = (id: string) => request<void>('DELETE', `/api/sites/${enc(id)}`);
+
+// ---- conversations ---------------------------------------------------------------------
+
+export interface ConversationQuery {
+  status?: string;
+  channel?: string;
+  department?: string;
+  assignee?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export const listConversations = (q: ConversationQuery) =>
+  request<{ items: ConversationView[]; nextCursor: string | null }>('GET', `/api/conversations${query({ ...q })}`);
+export const getConversation = (id: string) =>
+  request<{ conversation: ConversationView; visitor: VisitorView | null }>('GET', `/api/conversations/${enc(id)}`);
+export const listMessages = (id: string, q: { after?: number; before?: number; limit?: number }) =>
+  request<{ messages: MessageView[] }>('GET', `/api/conversations/${enc(id)}/messages${query(q)}`);
+export const closeConversation = (id: string) => request<ConversationView>('POST', `/api/conversations/${enc(id)}/close`);
+export const reopenConversation = (id: string) => request<ConversationView>('POST', `/api/conversations/${enc(id)}/reopen`);
+export const assignConversation = (id: string, agentId: string | null) =>
+  request<ConversationView>('POST', `/api/conversations/${enc(id)}/assign`, { agentId });
+export const transferConversation = (id: string, departmentId: string | null) =>
+  request<ConversationView>('POST', `/api/conversations/${enc(id)}/transfer`, { departmentId });
+
+export function uploadAttachment(file: File): Promise<AttachmentView> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return request<AttachmentView>('POST', '/api/attachments', form);
+}
+
+/** Turns anything thrown into an ErrorBody to show. */
+export function errorOf(err: unknown): ErrorBody {
+  if (err instanceof ApiError) return err.body;
+  if (err && typeof err === 'object' && 'code' in err && 'message' in err) return err as ErrorBody;
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : 'Something went wrong. Try again.' };
+}
