@@ -27,8 +27,13 @@ export interface SendResult {
 export class Conversations {
   constructor(private readonly deps: { store: Store; clock: Clock; events: DomainEvents }) {}
 
-  /** A visitor's message: continues their open conversation or opens one. */
-  async receiveFromVisitor(site: Site, visitor: Visitor, input: SendInput, channel: Channel = 'widget'): Promise<SendResult> {
+  /**
+   * A visitor's message: continues their open conversation or opens one. `leftOffline`
+   * (the widget's "leave a message" form, used while no agent is online) opens it as
+   * 'pending': it waits for an answer, and the first agent reply makes it 'open'.
+   */
+  async receiveFromVisitor(site: Site, visitor: Visitor, input: SendInput, opts: { channel?: Channel; leftOffline?: boolean } = {}): Promise<SendResult> {
+    const channel = opts.channel ?? 'widget';
     const { store, events } = this.deps;
     const text = normalizeText(input.text, input.attachmentIds);
     const { conversation, created } = await store.getOrCreateOpenConversation(visitor.id, {
@@ -38,6 +43,7 @@ export class Conversations {
       name: conversationName(visitor),
       channel,
       departmentId: null,
+      status: opts.leftOffline ? 'pending' : 'open',
     });
     if (created) events.emit('conversation.created', { conversation });
     const attachments = await this.claimAttachments(input.attachmentIds, 'visitor', visitor.id);
@@ -57,7 +63,11 @@ export class Conversations {
     }
     const attachments = await this.claimAttachments(input.attachmentIds, 'agent', agent.id);
     if (attachments === 'already-sent') return this.duplicateOrThrow(conversation, input.clientId);
-    return this.append(conversation, { kind: 'agent', id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl }, input.clientId, text, attachments, conversation.channel);
+    const result = await this.append(conversation, { kind: 'agent', id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl }, input.clientId, text, attachments, conversation.channel);
+    if (!result.duplicate && conversation.status === 'pending') {
+      result.conversation = await this.update(conversation.id, { status: 'open' }, 'answered');
+    }
+    return result;
   }
 
   async visibleConversation(agent: Agent, conversationId: string): Promise<Conversation> {
@@ -112,7 +122,7 @@ export class Conversations {
     if (updated) this.deps.events.emit('conversation.read', { conversation: updated, by, seq: by === 'visitor' ? updated.visitorReadSeq : updated.agentReadSeq });
   }
 
-  private async update(id: string, patch: Parameters<Store['updateConversation']>[1], change: 'closed' | 'assigned' | 'transferred'): Promise<Conversation> {
+  private async update(id: string, patch: Parameters<Store['updateConversation']>[1], change: 'closed' | 'assigned' | 'transferred' | 'answered'): Promise<Conversation> {
     const updated = await this.deps.store.updateConversation(id, patch, this.deps.clock.now());
     if (!updated) throw new ParleyError('NOT_FOUND');
     this.deps.events.emit('conversation.updated', { conversation: updated, change });

@@ -11,7 +11,7 @@ export interface MessageAuthor {
 
 export interface DomainEventMap {
   'conversation.created': { conversation: Conversation };
-  'conversation.updated': { conversation: Conversation; change: 'closed' | 'reopened' | 'assigned' | 'transferred' };
+  'conversation.updated': { conversation: Conversation; change: 'closed' | 'reopened' | 'assigned' | 'transferred' | 'answered' };
   'conversation.read': { conversation: Conversation; by: 'visitor' | 'agent'; seq: number };
   'message.created': { message: Message; conversation: Conversation; author: MessageAuthor };
   'visitor.updated': { visitor: Visitor };

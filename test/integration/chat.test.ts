@@ -151,6 +151,11 @@ describe('live chat', () => {
       const conv = await admin.get(`/api/conversations/${ack.message.conversationId}`);
       assert.equal(conv.body.visitor.email, 'olga@example.org');
       assert.equal(conv.body.visitor.name, 'Olga');
+      assert.equal(conv.body.conversation.status, 'pending', 'a message left offline waits for an answer');
+      const answered = nextEvent(visitor.socket, 'conversation', (c) => c.status === 'open');
+      await admin.post(`/api/conversations/${ack.message.conversationId}/messages`, { clientId: randomUUID(), text: 'We will email you' });
+      await answered;
+      assert.equal((await admin.get(`/api/conversations/${ack.message.conversationId}`)).body.conversation.status, 'open');
       const bad = await call(visitor.socket, 'offline:message', { clientId: randomUUID(), text: 'x', email: 'not-an-email' });
       assert.equal(bad.ok, false);
       assert.equal(bad.error.code, 'VALIDATION_FAILED');

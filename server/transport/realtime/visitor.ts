@@ -82,7 +82,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
 
     on(socket, logger, 'offline:message', offlineMsg, async ({ name, email, ...payload }) => {
       const visitor = await updateVisitor({ email, ...(name ? { name } : {}) });
-      const result = await conversations.receiveFromVisitor(site, visitor, payload);
+      const result = await conversations.receiveFromVisitor(site, visitor, payload, { leftOffline: true });
       return { message: presenter.message(result.message, { name: visitor.name, avatarUrl: null }), duplicate: result.duplicate };
     });
 
