@@ -52,17 +52,8 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export interface NewMessage {
-  id: string;
-  conversationId: string;
-  authorKind: AuthorKind;
-  authorId: string | null;
-  text: string;
-  attachments: AttachmentRef[];
-  clientId: string | null;
-  channel: Channel;
-  createdAt: number;
-}
+/** A message before the store gives it its sequence number. */
+export type NewMessage = Omit<Message, 'seq'>;
 
 /**
  * The persistence port. Every adapter must pass test/store/contract.ts.

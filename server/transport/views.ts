@@ -3,7 +3,7 @@
 // appear here.
 import type { ErrorBody } from '../core/errors';
 import type {
-  Appearance, Channel, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind,
+  Appearance, Channel, Conversation, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind,
 } from '../core/types';
 
 export type { ErrorBody, Appearance, Channel, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind };
@@ -75,23 +75,9 @@ export interface VisitorView {
   lastSeenAt: number;
 }
 
-export interface ConversationView {
-  id: string;
-  siteId: string;
-  status: ConversationStatus;
-  name: string;
-  channel: Channel;
-  departmentId: string | null;
-  assigneeId: string | null;
-  lastSeq: number;
-  visitorReadSeq: number;
-  agentReadSeq: number;
-  lastMessageAt: number | null;
-  lastMessagePreview: string | null;
+export type ConversationView = Omit<Conversation, 'visitorId'> & {
   visitor: { id: string; name: string | null; email: string | null; online: boolean };
-  createdAt: number;
-  updatedAt: number;
-}
+};
 
 /** What a visitor may know of their own conversation. */
 export interface VisitorConversationView {
