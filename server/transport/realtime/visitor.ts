@@ -54,9 +54,12 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
   });
 
   nsp.on('connection', (socket: VisitorSocket) => {
-    const { visitor: v0, site } = socket.data;
-    const visitorId = v0.id;
-    const current = async () => (await store.getVisitor(visitorId)) ?? v0;
+    const { site } = socket.data;
+    const visitorId = socket.data.visitor.id;
+    // This socket's copy of the visitor, refreshed by its own updates: re-reading it on
+    // every send cost a store read per message. Another tab's rename shows up here on
+    // the next connection; the stored record is always current.
+    const current = async () => socket.data.visitor;
     /** The conversation the widget shows: the open one, else the latest. */
     const currentConversation = async () => (await store.listConversations({ visitorId }, 1)).items[0] ?? null;
 
@@ -110,13 +113,14 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
     socket.on('disconnect', () => {
       void presence.disconnected(visitorKey(visitorId), socket.id).then(async (last) => {
         if (!last) return;
-        await store.updateVisitor(visitorId, { lastSeenAt: deps.clock.now() });
-        events.emit('visitor.updated', { visitor: await current() });
+        const visitor = await store.updateVisitor(visitorId, { lastSeenAt: deps.clock.now() });
+        if (visitor) events.emit('visitor.updated', { visitor });
       }).catch((err) => logger.error({ err }, 'visitor disconnect bookkeeping failed'));
     });
 
     async function updateVisitor(patch: Parameters<typeof store.updateVisitor>[1]): Promise<Visitor> {
-      const updated = (await store.updateVisitor(visitorId, patch)) ?? (await current());
+      const updated = (await store.updateVisitor(visitorId, patch)) ?? socket.data.visitor;
+      socket.data.visitor = updated;
       events.emit('visitor.updated', { visitor: updated });
       return updated;
     }
