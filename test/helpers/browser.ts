@@ -1,8 +1,7 @@
 // Headless Chromium from Debian (never a downloaded browser build), driven by
 // playwright-core, and a host page served from a second origin.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -16,8 +15,9 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'parley-chromium-'))}`,
+      '--disable-component-update', '--disable-sync',
     ],
+    // launch() always runs Chromium on a fresh temporary profile (it refuses --user-data-dir).
   });
 }
 
