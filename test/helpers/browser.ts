@@ -25,8 +25,8 @@ export async function launchChromium(): Promise<Browser> {
  * A host page on http://localhost:<port> embedding the widget from `parleyUrl`
  * (http://127.0.0.1:...), with deliberately hostile CSS.
  */
-export async function serveHostPage(parleyUrl: string, siteKey: string): Promise<{ url: string; close(): Promise<void> }> {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host shop</title>
+export async function serveHostPage(parleyUrl: string, siteKey: string, lang = 'en'): Promise<{ url: string; close(): Promise<void> }> {
+  const html = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>Host shop</title>
 <style>* { box-sizing: content-box !important; font: 30px serif !important; color: red !important } button { display: none !important }</style>
 </head><body><h1>Acme shop</h1><p>Products and more products.</p>
 <script src="${parleyUrl}/widget.js" data-site="${siteKey}" async></script></body></html>`;
