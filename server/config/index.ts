@@ -29,11 +29,17 @@ export const configSchema = z.object({
   LOGIN_PER_15MIN: z.coerce.number().int().positive().default(20),
   /** Set to false only behind a proxy that already sets security headers. */
   SECURE_COOKIES: bool.optional(),
+  /** When set, data lives in MongoDB (through mongoose) instead of DATA_DIR/parley.db. */
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://').optional(),
+  /** When set, nodes share Socket.IO broadcasts and presence through Redis (several nodes behind one address). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  /** This node's name in leases and logs; defaults to host name and process id. */
+  NODE_NAME: z.string().max(100).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { PUBLIC_URL: string };
 
-const SECRET_NAMES = ['SECRET_KEY'] as const;
+const SECRET_NAMES = ['SECRET_KEY', 'MONGODB_URI', 'REDIS_URL'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -65,3 +65,15 @@ describe('secret key', () => {
     assert.throws(() => loadOrCreateSecretKey(dir, undefined), /corrupt/);
   });
 });
+
+describe('cluster settings', () => {
+  it('accepts MongoDB and Redis URLs, also from files', () => {
+    const cfg = loadConfig({ MONGODB_URI: 'mongodb://db:27017/parley', REDIS_URL: 'redis://cache:6379' });
+    assert.equal(cfg.MONGODB_URI, 'mongodb://db:27017/parley');
+    assert.equal(cfg.REDIS_URL, 'redis://cache:6379');
+  });
+  it('names a malformed URL', () => {
+    assert.throws(() => loadConfig({ MONGODB_URI: 'postgres://x' }), /MONGODB_URI must start with mongodb:\/\//);
+    assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), /REDIS_URL must start with redis:\/\//);
+  });
+});
