@@ -55,6 +55,36 @@ export interface Page<T> {
 /** A message before the store gives it its sequence number. */
 export type NewMessage = Omit<Message, 'seq'>;
 
+export type JobStatus = 'pending' | 'sent' | 'dead';
+
+/**
+ * One delivery to the outside world (an email, a webhook call) in the durable outbox.
+ * Retried with backoff until sent or dead; never lost across restarts.
+ */
+export interface OutboxJob {
+  id: string;
+  /** Which deliverer sends it ('http' for webhooks; 'email' later). */
+  kind: string;
+  /** Idempotency key: enqueueing the same key again stores nothing new. Receivers get it too. */
+  key: string;
+  /** Jobs of one queue go out one at a time, in order (e.g. one messenger's webhook). */
+  queue: string;
+  payload: unknown;
+  status: JobStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  /** The worker that claimed it and until when; a claim past lockedUntil may be taken over. */
+  lockedBy: string | null;
+  lockedUntil: number;
+  /** Creation order within the cluster: milliseconds * 1000 + a per-process counter. */
+  order: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewOutboxJob = Pick<OutboxJob, 'id' | 'kind' | 'key' | 'queue' | 'payload' | 'order' | 'createdAt'> & { nextAttemptAt?: number };
+
 /**
  * The persistence port. Every adapter must pass test/store/contract.ts.
  *
@@ -135,6 +165,36 @@ export interface Store {
   getAttachment(id: string): Promise<Attachment | null>;
   /** Links unlinked attachments to a message; returns how many were linked. */
   linkAttachments(ids: string[], messageId: string, conversationId: string): Promise<number>;
+
+  /** Idempotent on `key`: a second enqueue returns the stored job with created = false. */
+  enqueueJob(job: NewOutboxJob): Promise<{ job: OutboxJob; created: boolean }>;
+  /**
+   * Claims up to `limit` jobs for `worker` until now + lockMs: pending, due
+   * (nextAttemptAt <= now), not locked by a live claim, and each the oldest pending job
+   * of its queue (a job waiting for a retry holds back the rest of its queue, so a queue
+   * is delivered in order). Each claim is a single-document conditional update: two
+   * workers never both get a job. Returned in `order`.
+   */
+  claimJobs(worker: string, now: number, lockMs: number, limit: number): Promise<OutboxJob[]>;
+  /** Marks a claimed job sent; false when `worker` no longer holds the claim. */
+  completeJob(id: string, worker: string, now: number): Promise<boolean>;
+  /** Records a failed attempt: retry at `retryAt`, or dead when retryAt is null. False when the claim was lost. */
+  failJob(id: string, worker: string, now: number, outcome: { error: string; retryAt: number | null }): Promise<boolean>;
+  getJob(id: string): Promise<OutboxJob | null>;
+  /** Newest first. */
+  listJobs(filter: { status?: JobStatus; queue?: string; kind?: string }, limit: number): Promise<OutboxJob[]>;
+  /** A dead job goes back to pending, due now, with its attempts reset. Null unless it was dead. */
+  retryJob(id: string, now: number): Promise<OutboxJob | null>;
+
+  /**
+   * Takes the named lease for `holder` until now + ttlMs when it is free, expired, or
+   * already held by `holder` (renewal). A single-document atomic update; true when held.
+   */
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once (a clean shutdown), only if `holder` holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Who holds the lease now, if anyone (for status pages and tests). */
+  leaseHolder(name: string, now: number): Promise<string | null>;
 }
 
 /** Where attachment bytes live (data directory by default). */

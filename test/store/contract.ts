@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Store } from '../../server/core/ports';
 import { conversationContract } from './contract-conversations';
 import { messageContract } from './contract-messages';
+import { outboxContract } from './contract-outbox';
 import {
   ids, newAgent, newConversation, newSession, newSite, newVisitor, rejectsDuplicate, seedConversation,
 } from './fixtures';
@@ -32,6 +33,7 @@ export function storeContract(name: string, open: OpenStore): void {
     visitorContract(get);
     conversationContract(get);
     messageContract(get);
+    outboxContract(get);
   });
 }
 

@@ -3,7 +3,7 @@
 import { previewOf } from '../../core/preview';
 import Database from 'better-sqlite3';
 import type {
-  AgentPatch, ConversationFilter, ConversationPatch, NewAgent, NewConversation, NewMessage, NewSite,
+  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob, NewSite,
   NewVisitor, Page, SitePatch, Store, VisitorPatch,
 } from '../../core/ports';
 import { DuplicateKeyError } from '../../core/ports';
@@ -19,6 +19,7 @@ import {
   type SessionRow, type SiteRow, type VisitorRow,
 } from './rows';
 import { prepareStatements, type Statements } from './statements';
+import { SqliteOutbox } from './outbox';
 
 /** Opens (creating if needed) and migrates the database at `file`; ':memory:' works too. */
 export function openSqliteStore(file: string): SqliteStore {
@@ -43,12 +44,14 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly s: Statements;
+  private readonly outbox: SqliteOutbox;
   /** listConversations statements, keyed by SQL text (one per combination of filters). */
   private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.db = db;
     this.s = prepareStatements(db);
+    this.outbox = new SqliteOutbox(db);
   }
 
   /**
@@ -453,4 +456,17 @@ export class SqliteStore implements Store {
     if (ids.length === 0) return 0;
     return this.s.attLink.run(messageId, conversationId, JSON.stringify(ids)).changes;
   }
+
+  // --- outbox and leases (outbox.ts) ---
+
+  async enqueueJob(job: NewOutboxJob) { return this.outbox.enqueue(job); }
+  async claimJobs(worker: string, now: number, lockMs: number, limit: number) { return this.outbox.claim(worker, now, lockMs, limit); }
+  async completeJob(id: string, worker: string, now: number) { return this.outbox.complete(id, worker, now); }
+  async failJob(id: string, worker: string, now: number, outcome: { error: string; retryAt: number | null }) { return this.outbox.fail(id, worker, now, outcome); }
+  async getJob(id: string) { return this.outbox.get(id); }
+  async listJobs(filter: { status?: JobStatus; queue?: string; kind?: string }, limit: number) { return this.outbox.list(filter, limit); }
+  async retryJob(id: string, now: number) { return this.outbox.retry(id, now); }
+  async acquireLease(name: string, holder: string, now: number, ttlMs: number) { return this.outbox.acquireLease(name, holder, now, ttlMs); }
+  async releaseLease(name: string, holder: string) { this.outbox.releaseLease(name, holder); }
+  async leaseHolder(name: string, now: number) { return this.outbox.leaseHolder(name, now); }
 }

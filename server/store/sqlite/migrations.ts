@@ -137,6 +137,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attachments_conversation ON attachments (conversation_id);
     `,
   },
+  {
+    version: 2,
+    description: 'durable outbox and leases',
+    sql: `
+      CREATE TABLE outbox_jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        queue TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        locked_by TEXT,
+        locked_until INTEGER NOT NULL DEFAULT 0,
+        ord INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- The head of each queue: its oldest pending job.
+      CREATE INDEX outbox_pending_queue ON outbox_jobs (queue, ord) WHERE status = 'pending';
+      CREATE INDEX outbox_status ON outbox_jobs (status, updated_at);
+
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
