@@ -24,3 +24,17 @@ describe('backoff', () => {
     assert.ok(delays.size > 10);
   });
 });
+
+describe('delivery classification', async () => {
+  const { classifyHttpStatus, parseRetryAfter } = await import('../../server/core/delivery');
+  it('2xx ok; overload and server errors transient; other client errors permanent', () => {
+    assert.deepEqual([200, 204, 408, 425, 429, 500, 503, 400, 401, 404, 410, 422].map(classifyHttpStatus),
+      ['ok', 'ok', 'transient', 'transient', 'transient', 'transient', 'transient', 'permanent', 'permanent', 'permanent', 'permanent', 'permanent']);
+  });
+  it('reads Retry-After in seconds or as a date', () => {
+    assert.equal(parseRetryAfter('120', 0), 120_000);
+    assert.equal(parseRetryAfter(new Date(60_000).toUTCString(), 0), 60_000);
+    assert.equal(parseRetryAfter('soon', 0), undefined);
+    assert.equal(parseRetryAfter(null, 0), undefined);
+  });
+});
