@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine, then the npm
-# packages. Idempotent: installed packages are skipped. Later issues add Dovecot,
-# Redis and a MongoDB-compatible server here.
+# packages. Idempotent: what is installed is skipped, and the FerretDB build is cached.
+#   - Debian: chromium (browser tests), redis-server (multi-node tests)
+#   - FerretDB 1.x, a MongoDB-wire-compatible server with an SQLite backend, built from
+#     the Go module proxy (no MongoDB server can be installed from this machine's
+#     registries), for the mongoose store's tests. Cached in $PARLEY_CACHE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium fonts-liberation)
+packages=(chromium fonts-liberation redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,7 +19,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup:test: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+  # The package starts a system-wide Redis; tests start their own on free ports.
+  { command -v systemctl >/dev/null && $sudo systemctl disable --now redis-server >/dev/null 2>&1; } || true
 fi
 
 npm ci --no-audit --no-fund
-echo "setup:test: ready (chromium: $(command -v chromium))"
+
+bash scripts/build-ferretdb.sh || echo "setup:test: FerretDB could not be built; the MongoDB suites will say they were skipped"
+echo "setup:test: ready (chromium: $(command -v chromium), redis: $(command -v redis-server))"
