@@ -18,6 +18,7 @@ import { accountRoutes } from './transport/http/routes/account';
 import { adminRoutes } from './transport/http/routes/admin';
 import { conversationRoutes } from './transport/http/routes/conversations';
 import { fileDownloadRoutes, storeUpload, uploadMiddleware } from './transport/http/routes/files';
+import { outboxRoutes } from './transport/http/routes/outbox';
 import { widgetRoutes } from './transport/http/routes/widget';
 import { attachRealtime } from './transport/realtime';
 
@@ -89,6 +90,7 @@ export function buildApp(deps: Deps): BuiltApp {
     res.status(201).json(await storeUpload(deps, req, { kind: 'agent', id: agentOf(req).id }));
   });
   app.use('/api', conversationRoutes(deps));
+  app.use('/api', outboxRoutes(deps, () => deps.outbox.kick()));
   app.use('/api', adminRoutes(deps));
   app.use('/api', notFound);
 

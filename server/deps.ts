@@ -1,6 +1,8 @@
 // Wires the core services from their adapters. main.ts and the tests both use it, so
 // a test server is composed exactly like a production one.
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { httpDeliverer } from './channels/http/deliver';
 import type { Config } from './config';
 import { Accounts } from './core/accounts';
 import { Conversations } from './core/conversations';
@@ -10,6 +12,7 @@ import { LocalPresence } from './core/presence';
 import { deriveKey } from './security/keys';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './security/passwords';
 import { SignedUrls, VisitorTokens } from './security/tokens';
+import { Outbox } from './jobs/outbox';
 import { Presenter } from './transport/present';
 
 export interface Deps {
@@ -25,6 +28,10 @@ export interface Deps {
   visitorTokens: VisitorTokens;
   urls: SignedUrls;
   presenter: Presenter;
+  /** Durable deliveries to the outside world; its worker runs where main.ts starts it. */
+  outbox: Outbox;
+  /** This node's name in leases and job claims. */
+  node: string;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -37,6 +44,7 @@ export function createDeps(opts: {
   secretKey: Buffer;
   clock?: Clock;
   presence?: PresenceRegistry;
+  outboxOptions?: Partial<ConstructorParameters<typeof Outbox>[1]>;
 }): Deps {
   const { config, store, blobs, logger, secretKey } = opts;
   const clock = opts.clock ?? systemClock;
@@ -44,6 +52,7 @@ export function createDeps(opts: {
   const events = new DomainEvents((err, where) => logger.error({ err, where }, 'domain event listener failed'));
   const urls = new SignedUrls(deriveKey(secretKey, 'file-urls'));
   const passwords = { hash: hashPassword, verify: verifyPassword, burn: burnPasswordCheck };
+  const node = config.NODE_NAME ?? `${hostname()}:${process.pid}`;
   return {
     config,
     store,
@@ -57,5 +66,7 @@ export function createDeps(opts: {
     visitorTokens: new VisitorTokens(deriveKey(secretKey, 'visitor-tokens')),
     urls,
     presenter: new Presenter({ store, presence, urls, clock, publicUrl: config.PUBLIC_URL }),
+    outbox: new Outbox({ store, clock, logger }, { node, deliverers: { http: httpDeliverer() }, ...opts.outboxOptions }),
+    node,
   };
 }

@@ -110,4 +110,18 @@ export interface AuthView {
   csrfToken: string;
 }
 
+/** GET /api/outbox: a delivery's envelope, without its payload. */
+export interface OutboxJobView {
+  id: string;
+  kind: string;
+  key: string;
+  queue: string;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

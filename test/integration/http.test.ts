@@ -282,3 +282,34 @@ describe('validation and errors', () => {
     assert.equal(badQuery.status, 400);
   });
 });
+
+describe('outbox administration', () => {
+  let srv: TestServer;
+  let admin: AgentClient;
+
+  before(async () => {
+    srv = await startServer();
+    ({ admin } = await setupInstallation(srv.url));
+  });
+  after(() => srv.close());
+
+  it('admins list dead deliveries with the reason, without payloads, and retry them', async () => {
+    const { store, outbox } = srv.deps;
+    const job = await outbox.enqueue({ kind: 'http', key: 'k1', queue: 'q', payload: { url: 'http://127.0.0.1:9/x', body: { secret: 's3cret' } } });
+    const [claimed] = await store.claimJobs('test', Date.now(), 1000, 1);
+    await store.failJob(claimed!.id, 'test', Date.now(), { error: 'receiver answered HTTP 410', retryAt: null });
+
+    const dead = await admin.get('/api/outbox?status=dead');
+    assert.equal(dead.status, 200);
+    assert.deepEqual(dead.body.map((j: any) => [j.id, j.lastError, j.attempts]), [[job.id, 'receiver answered HTTP 410', 1]]);
+    assert.ok(!JSON.stringify(dead.body).includes('s3cret'), 'payloads stay on the server');
+
+    const retried = await admin.post(`/api/outbox/${job.id}/retry`);
+    assert.equal(retried.status, 200);
+    assert.equal(retried.body.status, 'pending');
+    assert.equal((await admin.post(`/api/outbox/${job.id}/retry`)).status, 404, 'only dead jobs can be retried');
+
+    const agent = await createAgent(admin, { name: 'Nosy', email: 'nosy@example.com' });
+    assert.equal((await agent.get('/api/outbox')).status, 403);
+  });
+});
