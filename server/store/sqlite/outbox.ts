@@ -3,13 +3,13 @@
 import type Database from 'better-sqlite3';
 import type { JobStatus, NewOutboxJob, OutboxJob } from '../../core/ports';
 
-interface JobRow {
+export interface JobRow {
   id: string; kind: string; key: string; queue: string; payload: string; status: JobStatus; attempts: number;
   next_attempt_at: number; last_error: string | null; locked_by: string | null; locked_until: number; ord: number;
   created_at: number; updated_at: number;
 }
 
-const toJob = (r: JobRow): OutboxJob => ({
+export const toJob = (r: JobRow): OutboxJob => ({
   id: r.id, kind: r.kind, key: r.key, queue: r.queue, payload: JSON.parse(r.payload) as unknown, status: r.status,
   attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error, lockedBy: r.locked_by,
   lockedUntil: r.locked_until, order: r.ord, createdAt: r.created_at, updatedAt: r.updated_at,

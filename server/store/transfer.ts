@@ -1,0 +1,56 @@
+// Moving an installation from one store to another (SQLite -> MongoDB when a site
+// outgrows one machine). Not part of the Store port: a source exports every record as
+// it is (ids, timestamps, counters), a target imports them idempotently, so a migration
+// that stopped half-way can simply be run again.
+import type { OutboxJob } from '../core/ports';
+import type { Agent, Attachment, Conversation, Department, Message, Session, Site, Visitor } from '../core/types';
+
+export interface Records {
+  settings: { key: string; value: unknown };
+  sites: Site;
+  departments: Department;
+  agents: Agent;
+  sessions: Session;
+  visitors: Visitor;
+  conversations: Conversation;
+  messages: Message;
+  attachments: Attachment;
+  outbox: OutboxJob;
+}
+export type Collection = keyof Records;
+
+/** In dependency order: what a record refers to is imported before it. */
+export const COLLECTIONS: Collection[] = [
+  'settings', 'sites', 'departments', 'agents', 'sessions', 'visitors', 'conversations', 'messages', 'attachments', 'outbox',
+];
+
+export interface Exporter {
+  count(collection: Collection): number | Promise<number>;
+  /** Every record of the collection, in batches. */
+  batches<C extends Collection>(collection: C, size: number): AsyncIterable<Records[C][]> | Iterable<Records[C][]>;
+}
+
+export interface Importer {
+  /** Inserts what is not there yet (by id); returns how many were new. */
+  importBatch<C extends Collection>(collection: C, records: Records[C][]): Promise<number>;
+  count(collection: Collection): Promise<number>;
+}
+
+export interface TransferReport {
+  collection: Collection;
+  source: number;
+  imported: number;
+  target: number;
+}
+
+export async function transfer(from: Exporter, to: Importer, onProgress: (r: TransferReport) => void = () => undefined, batchSize = 500): Promise<TransferReport[]> {
+  const reports: TransferReport[] = [];
+  for (const collection of COLLECTIONS) {
+    let imported = 0;
+    for await (const batch of from.batches(collection, batchSize)) imported += await to.importBatch(collection, batch);
+    const report = { collection, source: await from.count(collection), imported, target: await to.count(collection) };
+    reports.push(report);
+    onProgress(report);
+  }
+  return reports;
+}
