@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import cron from 'node-cron';
 import { pino } from 'pino';
 import { buildApp } from './app';
+import { startCluster } from './cluster';
 import { ConfigError, loadConfig } from './config';
 import { createDeps } from './deps';
 import { loadOrCreateSecretKey } from './security/keys';
@@ -26,14 +27,19 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const store = openSqliteStore(join(dataDir, 'parley.db'));
+  // Several nodes: Socket.IO broadcasts and presence shared through Redis (server/cluster).
+  const cluster = config.REDIS_URL ? await startCluster(config, logger) : null;
+  if (cluster) logger.info({ node: cluster.nodeId, presenceTtlMs: cluster.ttlMs }, 'cluster: redis');
   const deps = createDeps({
     config: { ...config, DATA_DIR: dataDir },
     store,
     blobs: new FsBlobStore(join(dataDir, 'files')),
     logger,
     secretKey: loadOrCreateSecretKey(dataDir, config.SECRET_KEY),
+    ...(cluster ? { presence: cluster.presence } : {}),
   });
   const built = buildApp(deps);
+  cluster?.attach(built.io, deps);
 
   const sweep = cron.schedule('17 * * * *', async () => {
     const removed = await store.deleteExpiredSessions(Date.now());
@@ -58,8 +64,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await sweep.stop();
+    await cluster?.drain();
     await built.close();
     await new Promise<void>((ok) => built.server.close(() => ok()));
+    await cluster?.close();
     await store.close();
     process.exit(0);
   };
