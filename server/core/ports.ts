@@ -197,12 +197,16 @@ export interface Store {
   leaseHolder(name: string, now: number): Promise<string | null>;
 }
 
-/** Where attachment bytes live (data directory by default). */
+/**
+ * Where attachment bytes live: files under DATA_DIR by default, GridFS with MongoDB, so
+ * every node of a cluster can serve every attachment.
+ */
 export interface BlobStore {
-  put(id: string, data: Buffer): Promise<void>;
-  /** Moves a file already on disk (e.g. a multer temp file) into the store. */
+  /** Moves a file already on disk (e.g. an upload's temp file) into the store. */
   putFile(id: string, path: string): Promise<void>;
-  path(id: string): string;
+  put(id: string, data: Buffer): Promise<void>;
+  /** The bytes, or null when there is no such blob. */
+  open(id: string): Promise<NodeJS.ReadableStream | null>;
   delete(id: string): Promise<void>;
 }
 

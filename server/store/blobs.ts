@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { copyFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { access, copyFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../core/ports';
 
@@ -9,7 +9,17 @@ export class FsBlobStore implements BlobStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  path(id: string): string {
+  async open(id: string): Promise<NodeJS.ReadableStream | null> {
+    const file = this.path(id);
+    try {
+      await access(file);
+    } catch {
+      return null;
+    }
+    return createReadStream(file);
+  }
+
+  private path(id: string): string {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`invalid blob id: ${id}`);
     return join(this.dir, id);
   }

@@ -3,6 +3,7 @@
 // page on Parley's origin.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type RequestHandler } from 'express';
 import multer from 'multer';
 import { ParleyError } from '../../../core/errors';
@@ -60,7 +61,10 @@ export function fileDownloadRoutes(deps: Deps): Router {
     // as thumbnails (<img> ignores the disposition); everything else is opaque bytes.
     res.attachment(att.name);
     res.type(isInlineImage(att.type) ? att.type : 'application/octet-stream');
-    res.sendFile(deps.blobs.path(id));
+    const stream = await deps.blobs.open(id);
+    if (!stream) throw new ParleyError('NOT_FOUND', undefined, 'The file of this attachment is missing from storage. Ask the sender to upload it again.');
+    res.setHeader('Content-Length', String(att.size));
+    await pipeline(stream, res);
   });
   return router;
 }
