@@ -66,7 +66,9 @@ export function createDeps(opts: {
     visitorTokens: new VisitorTokens(deriveKey(secretKey, 'visitor-tokens')),
     urls,
     presenter: new Presenter({ store, presence, urls, clock, publicUrl: config.PUBLIC_URL }),
-    outbox: new Outbox({ store, clock, logger }, { node, deliverers: { http: httpDeliverer() }, ...opts.outboxOptions }),
+    outbox: new Outbox({ store, clock, logger }, {
+      node, deliverers: { http: httpDeliverer() }, leaseMs: config.OUTBOX_LEASE_MS, lockMs: config.OUTBOX_LOCK_MS, ...opts.outboxOptions,
+    }),
     node,
   };
 }

@@ -33,6 +33,10 @@ export const configSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://').optional(),
   /** When set, nodes share Socket.IO broadcasts and presence through Redis (several nodes behind one address). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  /** How long the outbox lease lasts unrenewed: another node takes over this long after the holder dies. */
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(500).default(15_000),
+  /** How long a claimed delivery stays locked to its node (longer than a delivery's timeout). */
+  OUTBOX_LOCK_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** This node's name in leases and logs; defaults to host name and process id. */
   NODE_NAME: z.string().max(100).optional(),
 });
