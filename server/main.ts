@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     built.server.once('error', fail);
     built.server.listen(config.PORT, config.HOST, ok);
   });
+  // Runs on every node; only the holder of the 'outbox' lease in the store delivers.
+  deps.outbox.start();
   const address = built.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const publicUrl = config.PUBLIC_URL.replace(/:0$/, `:${port}`);
