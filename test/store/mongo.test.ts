@@ -1,0 +1,164 @@
+// The store contract against the mongoose adapter, on a real MongoDB (MONGODB_TEST_URI) or
+// a throwaway FerretDB, plus what only this adapter has: its indexes, reopening, and the
+// duplicate-key race that replaces SQLite's transaction in appendMessage.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Store } from '../../server/core/ports';
+import { openMongoStore, type MongoStore } from '../../server/store/mongo';
+import { freshDbName, startMongo } from '../helpers/mongo';
+import { storeContract } from './contract';
+import { newAgent, newConversation, newMessage, newSite, seedConversation } from './fixtures';
+
+const server = await startMongo();
+
+if (!server) {
+  it('mongo contract skipped: no MongoDB-compatible server (run npm run setup:test, or set MONGODB_TEST_URI)', { skip: true }, () => {});
+} else {
+  after(() => server.stop());
+  const open = (dbName = freshDbName()) => openMongoStore(server.uri, { dbName });
+  const dropAndClose = async (store: MongoStore) => {
+    await store.connection.dropDatabase();
+    await store.close();
+  };
+
+  // FerretDB 1.x runs every update as read, modify in Go, write back by _id: neither
+  // $inc nor a conditional filter is atomic against a concurrent writer (inserts are, via
+  // SQLite's unique indexes). The adapter relies on MongoDB's single-document atomicity,
+  // so against FerretDB the contract runs with the store's calls one at a time, and says so.
+  const probe = await open();
+  const ferretdb = (await probe.connection.db!.admin().command({ buildInfo: 1 })).ferretdbVersion as string | undefined;
+  await dropAndClose(probe);
+
+  const suite = ferretdb
+    ? `mongo store (FerretDB ${ferretdb}: calls serialized, no atomic updates; concurrency is covered only against MongoDB)`
+    : 'mongo store';
+  storeContract(suite, async () => {
+    const store = await open();
+    return { store: ferretdb ? serialized(store) : store, cleanup: () => dropAndClose(store) };
+  });
+
+  describe('MongoStore specifics', () => {
+    /**
+     * { index name: [key, unique, partial filter] } per collection. The raw listIndexes
+     * command (not the driver's cursor helper) works on every server we test against.
+     */
+    async function indexesOf(store: MongoStore, collection: string) {
+      const res = await store.connection.db!.command({ listIndexes: collection });
+      const batch = (res as { cursor: { firstBatch: { name: string; key: object; unique?: boolean }[] } }).cursor.firstBatch;
+      return Object.fromEntries(batch.map((i) => [i.name, [i.key, i.unique === true]]));
+    }
+
+    it('creates the collections and their indexes, unique keys included, at open', async () => {
+      const store = await open();
+      try {
+        assert.equal(store.kind, 'mongo');
+        assert.deepEqual((await indexesOf(store, 'agents')).agents_emailLower, [{ emailLower: 1 }, true]);
+        assert.deepEqual((await indexesOf(store, 'sites')).sites_widgetKey, [{ widgetKey: 1 }, true]);
+        const conversations = await indexesOf(store, 'conversations');
+        assert.deepEqual(conversations.conversations_openKey, [{ openKey: 1 }, true]);
+        assert.deepEqual(conversations.conversations_activity, [{ activityAt: -1, _id: -1 }, false]);
+        assert.ok(conversations.conversations_status_activity && conversations.conversations_visitor_activity);
+        const messages = await indexesOf(store, 'messages');
+        assert.deepEqual(messages.messages_conversationId_clientKey, [{ conversationId: 1, clientKey: 1 }, true]);
+        assert.deepEqual(messages.messages_conversationId_seq, [{ conversationId: 1, seq: 1 }, true]);
+        assert.deepEqual((await indexesOf(store, 'outbox_jobs')).outbox_jobs_key, [{ key: 1 }, true]);
+        for (const c of ['settings', 'departments', 'sessions', 'visitors', 'attachments', 'leases']) {
+          assert.ok((await indexesOf(store, c))._id_, `${c} exists`);
+        }
+      } finally {
+        await dropAndClose(store);
+      }
+    });
+
+    it('reopening is idempotent: same indexes, data kept, unique keys still enforced', async () => {
+      const dbName = freshDbName();
+      const first = await open(dbName);
+      const before = await indexesOf(first, 'conversations');
+      await first.createSite(newSite('s1'));
+      await first.createAgent(newAgent('a1', { email: 'Ann@example.com', departments: ['d1'] }));
+      await seedConversation(first, 2);
+      const m1 = await first.appendMessage(newMessage('m1', 'c2', { clientId: 'k1' }));
+      await first.setSetting('install', { id: 'abc' });
+      await first.close();
+
+      const second = await open(dbName);
+      try {
+        assert.deepEqual(await indexesOf(second, 'conversations'), before);
+        assert.equal((await second.getSite('s1'))?.name, 'Site s1');
+        assert.deepEqual((await second.getAgentByEmail('ann@EXAMPLE.com'))?.departments, ['d1']);
+        assert.deepEqual(await second.getMessage('m1'), m1?.message);
+        assert.deepEqual(await second.getSetting('install'), { id: 'abc' });
+        assert.equal((await second.appendMessage(newMessage('m1b', 'c2', { clientId: 'k1' })))?.created, false);
+        const m2 = await second.appendMessage(newMessage('m2', 'c2'));
+        assert.ok(m2!.message.seq > m1!.message.seq);
+        const again = await second.getOrCreateOpenConversation('v2', newConversation('x', 's2', 'v2'));
+        assert.equal(again.created, false);
+        // A third open of the same database, concurrently with use, changes nothing either.
+        const third = await open(dbName);
+        assert.deepEqual(await indexesOf(third, 'conversations'), before);
+        await third.close();
+      } finally {
+        await dropAndClose(second);
+      }
+    });
+
+    it('two concurrent appends with one clientId: one created, one returned, same message', async (t) => {
+      const store = await open();
+      try {
+        await store.createSite(newSite('s1'));
+        let gaps = 0;
+        for (let n = 0; n < 10; n++) {
+          const conv = await seedConversation(store, n + 1);
+          const [a, b] = await Promise.all([
+            store.appendMessage(newMessage(`a${n}`, conv.id, { clientId: 'same', text: 'hello' })),
+            store.appendMessage(newMessage(`b${n}`, conv.id, { clientId: 'same', text: 'hello' })),
+          ]);
+          assert.deepEqual([a?.created, b?.created].sort(), [false, true]);
+          assert.equal(a?.message.id, b?.message.id);
+          assert.deepEqual(a?.message, b?.message);
+          assert.equal((await store.listMessages(conv.id, { limit: 10 })).length, 1);
+          // When both passed the clientId check, the loser's seq is a gap: allowed by the port.
+          if ((await store.getConversation(conv.id))!.lastSeq > 1) gaps++;
+        }
+        t.diagnostic(`${gaps} of 10 rounds raced past the clientId check and were settled by the unique index`);
+      } finally {
+        await dropAndClose(store);
+      }
+    });
+
+    it('documents map to domain objects exactly: no _id, no __v, nulls kept', async () => {
+      const store = await open();
+      try {
+        const conv = await seedConversation(store);
+        const read = await store.getConversation(conv.id);
+        assert.deepEqual(Object.keys(read!).sort(), Object.keys(conv).sort());
+        assert.equal(read!.departmentId, null);
+        assert.equal(read!.lastMessageAt, null);
+        const raw = await store.connection.db!.collection('conversations').findOne({ _id: conv.id as never });
+        assert.equal(raw?.__v, undefined);
+        assert.equal(raw?.openKey, 'v1');
+        await store.updateConversation(conv.id, { status: 'closed' }, 5_000);
+        const closed = await store.connection.db!.collection('conversations').findOne({ _id: conv.id as never });
+        assert.equal('openKey' in closed!, false, 'a closed conversation holds no open key');
+      } finally {
+        await dropAndClose(store);
+      }
+    });
+  });
+}
+
+/** The same store with each call waiting for the previous one to settle. */
+function serialized(store: Store): Store {
+  let queue: Promise<unknown> = Promise.resolve();
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || prop === 'close') return value;
+      return (...args: unknown[]) => {
+        const run = queue.then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+        queue = run.catch(() => undefined);
+        return run;
+      };
+    },
+  });
+}
