@@ -1,7 +1,7 @@
 // Composition root: config -> store -> app -> listen. The only module with side effects
 // at import.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { pino } from 'pino';
 import { buildApp } from './app';
@@ -9,8 +9,7 @@ import { startCluster } from './cluster';
 import { ConfigError, loadConfig } from './config';
 import { createDeps } from './deps';
 import { loadOrCreateSecretKey } from './security/keys';
-import { FsBlobStore } from './store/blobs';
-import { openSqliteStore } from './store/sqlite';
+import { openBlobs, openStore } from './store/open';
 
 async function main(): Promise<void> {
   let config;
@@ -26,14 +25,14 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL });
   const dataDir = resolve(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const store = openSqliteStore(join(dataDir, 'parley.db'));
+  const store = await openStore({ ...config, DATA_DIR: dataDir });
   // Several nodes: Socket.IO broadcasts and presence shared through Redis (server/cluster).
   const cluster = config.REDIS_URL ? await startCluster(config, logger) : null;
   if (cluster) logger.info({ node: cluster.nodeId, presenceTtlMs: cluster.ttlMs }, 'cluster: redis');
   const deps = createDeps({
     config: { ...config, DATA_DIR: dataDir },
     store,
-    blobs: new FsBlobStore(join(dataDir, 'files')),
+    blobs: openBlobs({ DATA_DIR: dataDir }, store),
     logger,
     secretKey: loadOrCreateSecretKey(dataDir, config.SECRET_KEY),
     ...(cluster ? { presence: cluster.presence } : {}),

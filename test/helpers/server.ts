@@ -8,8 +8,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { buildApp, type BuiltApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { createDeps, type Deps } from '../../server/deps';
-import { FsBlobStore } from '../../server/store/blobs';
-import { openSqliteStore } from '../../server/store/sqlite';
+import { openBlobs, openStore } from '../../server/store/open';
 import type { AgentClientEvents, AgentServerEvents, VisitorClientEvents, VisitorServerEvents } from '../../server/transport/realtime/events';
 import type { AuthView, SiteView, VisitorSession } from '../../server/transport/views';
 
@@ -31,11 +30,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     LOGIN_PER_15MIN: '100000',
     ...env,
   });
-  const store = openSqliteStore(join(dataDir, 'parley.db'));
+  const store = await openStore(config);
   const deps = createDeps({
     config,
     store,
-    blobs: new FsBlobStore(join(dataDir, 'files')),
+    blobs: openBlobs(config, store),
     logger: pino({ level: config.LOG_LEVEL }),
     secretKey: Buffer.alloc(32, 7),
   });
