@@ -6,9 +6,8 @@
 //   to another, and when a node dies its connections expire and a surviving node
 //   announces them gone.
 //
-// Environment (read here only, for tests and tuning; not part of the config schema):
-//   PRESENCE_TTL_MS  how long a connection of a silent node still counts (default 30000);
-//                    each node refreshes its own every PRESENCE_TTL_MS / 3.
+// config.PRESENCE_TTL_MS: how long a connection of a silent node still counts; each node
+// refreshes its own every PRESENCE_TTL_MS / 3.
 import { hostname } from 'node:os';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Logger } from 'pino';
@@ -35,7 +34,6 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-const DEFAULT_TTL_MS = 30_000;
 /**
  * The adapter publishes a broadcast before delivering it locally, so while Redis is down
  * each local broadcast waits for its publish to fail: keep that short. Its stream reads
@@ -46,19 +44,11 @@ const ADAPTER_BLOCK_MS = 2_000;
 /** Presence scripts are small; past this a node answers from its own connections (presence.ts). */
 const PRESENCE_COMMAND_TIMEOUT_MS = 2_000;
 
-export function presenceTtlMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PRESENCE_TTL_MS;
-  if (!raw) return DEFAULT_TTL_MS;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 300) throw new Error(`PRESENCE_TTL_MS must be an integer of at least 300 (ms), got "${raw}"`);
-  return ms;
-}
-
-export async function startCluster(config: Pick<Config, 'REDIS_URL' | 'NODE_NAME'>, logger: Logger): Promise<Cluster> {
+export async function startCluster(config: Pick<Config, 'REDIS_URL' | 'NODE_NAME' | 'PRESENCE_TTL_MS'>, logger: Logger): Promise<Cluster> {
   const url = config.REDIS_URL;
   if (!url) throw new Error('startCluster needs REDIS_URL');
   const nodeId = config.NODE_NAME ?? `${hostname()}:${process.pid}`; // as in deps.ts and the README
-  const ttlMs = presenceTtlMs();
+  const ttlMs = config.PRESENCE_TTL_MS;
   const log = logger.child({ node: nodeId });
 
   // One client for presence, one the adapter publishes with (it duplicates it, options

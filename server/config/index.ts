@@ -37,6 +37,8 @@ export const configSchema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(500).default(15_000),
   /** How long a claimed delivery stays locked to its node (longer than a delivery's timeout). */
   OUTBOX_LOCK_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** With REDIS_URL: how long a silent node's connections still count as online (agents of a dead node go offline after it). */
+  PRESENCE_TTL_MS: z.coerce.number().int().min(300).default(30_000),
   /** This node's name in leases and logs; defaults to host name and process id. */
   NODE_NAME: z.string().max(100).optional(),
 });

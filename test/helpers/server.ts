@@ -9,6 +9,7 @@ import { buildApp, type BuiltApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { createDeps, type Deps } from '../../server/deps';
 import { openBlobs, openStore } from '../../server/store/open';
+import { freshDbName, startMongo, withDatabase, type MongoServer } from './mongo';
 import type { AgentClientEvents, AgentServerEvents, VisitorClientEvents, VisitorServerEvents } from '../../server/transport/realtime/events';
 import type { AuthView, SiteView, VisitorSession } from '../../server/transport/views';
 
@@ -20,6 +21,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * PARLEY_TEST_STORE=mongo runs every test server on MongoDB: one FerretDB (or
+ * MONGODB_TEST_URI) per test process, a fresh database per server.
+ */
+let sharedMongo: Promise<MongoServer | null> | undefined;
+async function mongoUriForTest(): Promise<Record<string, string>> {
+  if (process.env.PARLEY_TEST_STORE !== 'mongo') return {};
+  sharedMongo ??= startMongo().then((m) => {
+    if (!m) throw new Error('PARLEY_TEST_STORE=mongo but no MongoDB-compatible server: run npm run setup:test, or set MONGODB_TEST_URI');
+    return m; // stopped with the test process (see startMongo)
+  });
+  const server = (await sharedMongo)!;
+  return { MONGODB_URI: withDatabase(server.uri, freshDbName()) };
+}
+
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config: Config = loadConfig({
@@ -28,6 +44,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     SOCKET_EVENTS_PER_10S: '100000',
     HTTP_PUBLIC_PER_MIN: '100000',
     LOGIN_PER_15MIN: '100000',
+    ...(await mongoUriForTest()),
     ...env,
   });
   const store = await openStore(config);

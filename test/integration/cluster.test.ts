@@ -112,8 +112,8 @@ if (!redisProbe) {
     it('first and last connection are exact when nodes race on one key', async () => {
       const logger = pino({ level: 'silent' });
       const [one, two] = await Promise.all([
-        startCluster({ REDIS_URL: redis.url, NODE_NAME: 'race-1' }, logger),
-        startCluster({ REDIS_URL: redis.url, NODE_NAME: 'race-2' }, logger),
+        startCluster({ REDIS_URL: redis.url, NODE_NAME: 'race-1', PRESENCE_TTL_MS: 30_000 }, logger),
+        startCluster({ REDIS_URL: redis.url, NODE_NAME: 'race-2', PRESENCE_TTL_MS: 30_000 }, logger),
       ]);
       try {
         const key = `visitor:race-${randomUUID()}`;
