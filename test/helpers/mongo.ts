@@ -80,6 +80,12 @@ async function startFerretDb(bin: string): Promise<MongoServer> {
       await stopChild(child);
       continue;
     }
+    // A server shared by a whole test process (PARLEY_TEST_STORE=mongo) must not keep that
+    // process alive once its tests are done: the exit hook above still kills it.
+    // (stderr keeps being drained by waitForPort's listener; unref, not destroy: FerretDB
+    // would die of EPIPE on its next log line.)
+    (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+    child.unref();
     return {
       uri: `mongodb://127.0.0.1:${port}/${freshDbName()}`,
       stop: async () => {

@@ -28,8 +28,9 @@ describe('migrate-to-mongo', async () => {
   const seen: { convId: string; texts: string[]; attachment: string } = { convId: '', texts: [], attachment: '' };
 
   before(async () => {
-    // Use an installation on SQLite, then stop it (the data directory stays).
-    const srv = await startServer();
+    // Use an installation on SQLite (even when the suite runs on MongoDB: an empty
+    // MONGODB_URI means unset), then stop it; the data directory stays.
+    const srv = await startServer({ MONGODB_URI: '' });
     dataDir = srv.dataDir;
     const { site } = await setupInstallation(srv.url);
     const visitor = await connectVisitor(srv.url, site.widgetKey);
