@@ -26,7 +26,7 @@ export interface TestServer {
  * MONGODB_TEST_URI) per test process, a fresh database per server.
  */
 let sharedMongo: Promise<MongoServer | null> | undefined;
-async function mongoUriForTest(): Promise<Record<string, string>> {
+export async function mongoUriForTest(): Promise<Record<string, string>> {
   if (process.env.PARLEY_TEST_STORE !== 'mongo') return {};
   sharedMongo ??= startMongo().then((m) => {
     if (!m) throw new Error('PARLEY_TEST_STORE=mongo but no MongoDB-compatible server: run npm run setup:test, or set MONGODB_TEST_URI');

@@ -4,7 +4,7 @@
 // the visitors of the surviving node once their presence expires.
 //
 // The shared store is one DATA_DIR (SQLite in WAL mode works across two processes on one
-// machine; test only). With MONGODB_TEST_URI set, both nodes use that MongoDB instead.
+// machine; test only). With PARLEY_TEST_STORE=mongo, both nodes share one MongoDB database.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { startCluster } from '../../server/cluster';
 import { freePort, killHard, spawnParley, type ParleyProcess } from '../helpers/process';
 import { REDIS_MISSING, startRedis, type RedisServer } from '../helpers/redis';
 import type { AgentPublicView, MessageView } from '../../server/transport/views';
-import { ADMIN, AgentClient, call, connected, nextEvent, setupInstallation, visitorSession } from '../helpers/server';
+import { ADMIN, AgentClient, call, connected, nextEvent, setupInstallation, visitorSession, mongoUriForTest } from '../helpers/server';
 
 type AgentsState = { agentsOnline: boolean; agents: AgentPublicView[] };
 
@@ -27,6 +27,7 @@ const TTL_MS = 3000;
 const EXPIRY_WINDOW_MS = TTL_MS + TTL_MS / 3 + 7000;
 
 const redisProbe = await startRedis();
+const storeEnv = await mongoUriForTest();
 
 if (!redisProbe) {
   it('cluster tests', { skip: REDIS_MISSING }, () => {});
@@ -54,7 +55,7 @@ if (!redisProbe) {
       SOCKET_EVENTS_PER_10S: '100000',
       HTTP_PUBLIC_PER_MIN: '100000',
       LOGIN_PER_15MIN: '100000',
-      ...(process.env.MONGODB_TEST_URI ? { MONGODB_URI: process.env.MONGODB_TEST_URI } : {}),
+      ...storeEnv,
     });
 
     before(async () => {

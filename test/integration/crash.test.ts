@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { freePort, killHard, spawnParley, type ParleyProcess } from '../helpers/process';
-import { ADMIN, AgentClient, connected, setupInstallation, visitorSession } from '../helpers/server';
+import { ADMIN, AgentClient, connected, mongoUriForTest, setupInstallation, visitorSession } from '../helpers/server';
 
 const VISITORS = 6;
 const PER_VISITOR = 40;
@@ -48,7 +48,7 @@ describe('crash safety', () => {
 
   it('every acknowledged message survives SIGKILL exactly once', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), DATA_DIR: dataDir, SOCKET_EVENTS_PER_10S: '1000000', HTTP_PUBLIC_PER_MIN: '1000000' };
+    const env = { PORT: String(port), DATA_DIR: dataDir, SOCKET_EVENTS_PER_10S: '1000000', HTTP_PUBLIC_PER_MIN: '1000000', ...(await mongoUriForTest()) };
     proc = await spawnParley(env);
     const { site } = await setupInstallation(proc.url);
     const base = proc.url;

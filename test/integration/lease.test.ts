@@ -9,9 +9,10 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Store } from '../../server/core/ports';
 import { Outbox, OUTBOX_LEASE } from '../../server/jobs/outbox';
-import { openSqliteStore } from '../../server/store/sqlite';
+import { openStore } from '../../server/store/open';
 import { freePort, killHard, spawnParley, type ParleyProcess } from '../helpers/process';
 import { Receiver, waitFor } from '../helpers/receiver';
+import { mongoUriForTest } from '../helpers/server';
 
 const QUEUES = 6;
 const PER_QUEUE = 10;
@@ -31,11 +32,11 @@ describe('cluster lease', () => {
   it('the node holding the outbox lease is killed mid-delivery; the other finishes, nothing lost', async () => {
     await receiver.start();
     receiver.delayMs = 40;
-    const common = { DATA_DIR: dataDir, SECRET_KEY: 'k'.repeat(40), OUTBOX_LEASE_MS: '1500', OUTBOX_LOCK_MS: '3000' };
+    const common: Record<string, string> = { DATA_DIR: dataDir, SECRET_KEY: 'k'.repeat(40), OUTBOX_LEASE_MS: '1500', OUTBOX_LOCK_MS: '3000', ...(await mongoUriForTest()) };
     for (const name of ['node-a', 'node-b']) {
       nodes.set(name, await spawnParley({ ...common, PORT: String(await freePort()), NODE_NAME: name }));
     }
-    store = openSqliteStore(join(dataDir, 'parley.db'));
+    store = await openStore({ DATA_DIR: dataDir, MONGODB_URI: common.MONGODB_URI });
     const seeder = new Outbox({ store, clock: { now: Date.now }, logger: pino({ level: 'silent' }) }, { node: 'seeder', deliverers: {} });
     for (let i = 0; i < PER_QUEUE; i++) {
       for (let q = 0; q < QUEUES; q++) {
