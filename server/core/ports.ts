@@ -1,8 +1,8 @@
 // The interfaces the core needs from the outside world. Adapters live in
 // server/store, server/channels and server/transport; the core imports none of them.
 import type {
-  Agent, Attachment, AttachmentRef, Channel, Conversation, ConversationStatus, Department,
-  Message, AuthorKind, PresenceStatus, Session, Site, Visitor,
+  Agent, Attachment, Channel, Conversation, ConversationStatus, Department, ExternalId,
+  Message, Messenger, PresenceStatus, Session, Site, Visitor,
 } from './types';
 
 /** Thrown by a Store when a unique key (agent email, site key, ...) is taken. */
@@ -165,6 +165,33 @@ export interface Store {
   getAttachment(id: string): Promise<Attachment | null>;
   /** Links unlinked attachments to a message; returns how many were linked. */
   linkAttachments(ids: string[], messageId: string, conversationId: string): Promise<number>;
+
+  /** Throws DuplicateKeyError('messenger.webhookUrl'): one messenger account serves one live chat. */
+  createMessenger(m: Omit<Messenger, 'createdAt' | 'updatedAt'>, now: number): Promise<Messenger>;
+  getMessenger(id: string): Promise<Messenger | null>;
+  /** Oldest first; all sites when siteId is omitted. */
+  listMessengers(siteId?: string): Promise<Messenger[]>;
+  /** Throws DuplicateKeyError('messenger.webhookUrl') like create. */
+  updateMessenger(id: string, patch: Partial<Pick<Messenger, 'name' | 'webhookUrl' | 'secretSealed' | 'status' | 'returning' | 'allowOperatorStart' | 'lastError'>>, now: number): Promise<Messenger | null>;
+  /** Also removes the messenger's external ids (its users' visitors and conversations stay). */
+  deleteMessenger(id: string): Promise<boolean>;
+
+  /**
+   * Binds an external identity to a visitor, unless that identity is already bound:
+   * returns the visitor id it is bound to (created = false when it was already).
+   * Unique on (source, externalId); safe to race.
+   */
+  linkExternalId(link: ExternalId): Promise<{ visitorId: string; created: boolean }>;
+  findExternalId(source: string, externalId: string): Promise<ExternalId | null>;
+  /** A visitor's identities elsewhere, oldest first. */
+  externalIdsOfVisitor(visitorId: string): Promise<ExternalId[]>;
+
+  /**
+   * Records `key` until `expiresAt` unless a live (unexpired) record of it exists: the
+   * basis of replay protection and inbound idempotency. Returns created = true for the
+   * first live record, and the stored value either way. An expired record is replaced.
+   */
+  rememberKey(key: string, value: string, now: number, expiresAt: number): Promise<{ created: boolean; value: string }>;
 
   /** Idempotent on `key`: a second enqueue returns the stored job with created = false. */
   enqueueJob(job: NewOutboxJob): Promise<{ job: OutboxJob; created: boolean }>;

@@ -131,3 +131,32 @@ export interface AttachmentRef {
   type: string;
   size: number;
 }
+
+export type MessengerStatus = 'pending' | 'active' | 'disconnected';
+
+/** An in-house messenger connected to a site by webhook (the arbitrary messenger channel). */
+export interface Messenger {
+  id: string;
+  siteId: string;
+  name: string;
+  /** Where Parley POSTs agent replies and the confirmation request. */
+  webhookUrl: string;
+  /** The confirmation code (the shared secret), sealed with the installation key. */
+  secretSealed: string;
+  status: MessengerStatus;
+  /** A known user without an open conversation: reopen their last one, or start a new one. */
+  returning: 'reopen' | 'new';
+  /** Whether operators may start a conversation with a known user of this messenger. */
+  allowOperatorStart: boolean;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A visitor's identity in another system (a messenger's user id; an email address later). */
+export interface ExternalId {
+  /** e.g. `messenger:<messenger id>` */
+  source: string;
+  externalId: string;
+  visitorId: string;
+}

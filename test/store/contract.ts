@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Store } from '../../server/core/ports';
+import { channelContract } from './contract-channels';
 import { conversationContract } from './contract-conversations';
 import { messageContract } from './contract-messages';
 import { outboxContract } from './contract-outbox';
@@ -34,6 +35,7 @@ export function storeContract(name: string, open: OpenStore): void {
     conversationContract(get);
     messageContract(get);
     outboxContract(get);
+    channelContract(get);
   });
 }
 

@@ -7,7 +7,7 @@ import type { Store } from '../../server/core/ports';
 import { openMongoStore, type MongoStore } from '../../server/store/mongo';
 import { freshDbName, startMongo } from '../helpers/mongo';
 import { storeContract } from './contract';
-import { newAgent, newConversation, newMessage, newSite, seedConversation } from './fixtures';
+import { newAgent, newConversation, newMessage, newSite, newVisitor, seedConversation } from './fixtures';
 
 const server = await startMongo();
 
@@ -62,6 +62,11 @@ if (!server) {
         assert.deepEqual(messages.messages_conversationId_clientKey, [{ conversationId: 1, clientKey: 1 }, true]);
         assert.deepEqual(messages.messages_conversationId_seq, [{ conversationId: 1, seq: 1 }, true]);
         assert.deepEqual((await indexesOf(store, 'outbox_jobs')).outbox_jobs_key, [{ key: 1 }, true]);
+        assert.deepEqual((await indexesOf(store, 'messengers')).messengers_webhookUrl, [{ webhookUrl: 1 }, true]);
+        const links = await indexesOf(store, 'external_ids');
+        assert.deepEqual(links.external_ids_source_externalId, [{ source: 1, externalId: 1 }, true]);
+        assert.deepEqual(links.external_ids_visitor_order, [{ visitorId: 1, order: 1 }, false]);
+        assert.deepEqual((await indexesOf(store, 'remembered_keys')).remembered_keys_expires, [{ expiresAt: 1 }, false]);
         for (const c of ['settings', 'departments', 'sessions', 'visitors', 'attachments', 'leases']) {
           assert.ok((await indexesOf(store, c))._id_, `${c} exists`);
         }
@@ -123,6 +128,51 @@ if (!server) {
         t.diagnostic(`${gaps} of 10 rounds raced past the clientId check and were settled by the unique index`);
       } finally {
         await dropAndClose(store);
+      }
+    });
+
+    it('concurrent links and first remembered keys, unserialized: the unique indexes settle them', async () => {
+      // Inserts are atomic on FerretDB too, so this runs against it without serializing.
+      const store = await open();
+      try {
+        await store.createSite(newSite('s1'));
+        await store.createVisitor(newVisitor('v1', 's1'));
+        await store.createVisitor(newVisitor('v2', 's1'));
+        for (let n = 0; n < 10; n++) {
+          const [a, b] = await Promise.all([
+            store.linkExternalId({ source: 'messenger:m1', externalId: `u${n}`, visitorId: 'v1' }),
+            store.linkExternalId({ source: 'messenger:m1', externalId: `u${n}`, visitorId: 'v2' }),
+          ]);
+          assert.equal(a.visitorId, b.visitorId);
+          assert.deepEqual([a.created, b.created].sort(), [false, true]);
+          const keys = await Promise.all(['x', 'y', 'z'].map((v) => store.rememberKey(`k${n}`, v, 1_000, 60_000)));
+          assert.equal(keys.filter((k) => k.created).length, 1);
+          assert.equal(new Set(keys.map((k) => k.value)).size, 1);
+        }
+        assert.equal(await store.connection.db!.collection('external_ids').countDocuments(), 10);
+      } finally {
+        await dropAndClose(store);
+      }
+    });
+
+    it('rememberKey deletes the expired keys at its first call, then at most once a minute', async () => {
+      const dbName = freshDbName();
+      const first = await open(dbName);
+      await first.rememberKey('a', '1', 1_000, 2_000);
+      await first.rememberKey('b', '1', 1_000, 3_000);
+      await first.rememberKey('c', '1', 1_000, 10_000);
+      await first.close();
+      const second = await open(dbName);
+      const keys = () => second.connection.db!.collection('remembered_keys').find().sort({ _id: 1 }).toArray();
+      try {
+        await second.rememberKey('d', '1', 5_000, 6_000);
+        assert.deepEqual((await keys()).map((k) => k._id), ['c', 'd'], 'a and b expired by 5 000');
+        await second.rememberKey('e', '1', 20_000, 30_000);
+        assert.equal((await keys()).length, 3, 'no second purge within the minute');
+        assert.equal(await second.purgeExpiredKeys(20_000), 2);
+        assert.deepEqual((await keys()).map((k) => k._id), ['e']);
+      } finally {
+        await dropAndClose(second);
       }
     });
 

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../server/store/sqlite';
-import { LATEST_VERSION, migrate } from '../../server/store/sqlite/migrations';
+import { LATEST_VERSION, MIGRATIONS, migrate } from '../../server/store/sqlite/migrations';
 import { storeContract } from './contract';
-import { newAgent, newMessage, newSite, seedConversation } from './fixtures';
+import { newAgent, newMessage, newSite, newVisitor, seedConversation } from './fixtures';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'parley-store-'));
@@ -103,6 +103,80 @@ describe('SqliteStore specifics', () => {
       broken[1]!.sql = 'CREATE TABLE b (x INTEGER);';
       assert.equal(migrate(db, broken), 1);
       assert.equal(db.pragma('user_version', { simple: true }), 2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('migrates a version 2 database to the latest version, keeping its data', async () => {
+    const v2 = new Database(file);
+    migrate(v2, MIGRATIONS.filter((m) => m.version <= 2));
+    assert.equal(v2.pragma('user_version', { simple: true }), 2);
+    v2.prepare(`INSERT INTO sites (id, name, widget_key, allowed_origins, appearance, prechat, created_at)
+      VALUES ('s1', 'Old', 'k1', '[]', '{}', '{}', 1)`).run();
+    v2.close();
+    const store = openSqliteStore(file);
+    try {
+      assert.equal(inspect((db) => db.pragma('user_version', { simple: true })), LATEST_VERSION);
+      assert.equal((await store.getSite('s1'))?.name, 'Old');
+      await store.createVisitor(newVisitor('v1', 's1'));
+      const m = await store.createMessenger({
+        id: 'm1', siteId: 's1', name: 'M', webhookUrl: 'https://x.example/h', secretSealed: 's', status: 'pending',
+        returning: 'reopen', allowOperatorStart: false, lastError: null,
+      }, 5);
+      assert.deepEqual(await store.getMessenger('m1'), m);
+      assert.equal((await store.linkExternalId({ source: 'messenger:m1', externalId: 'u1', visitorId: 'v1' })).created, true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rememberKey deletes the expired keys at its first call, then at most once a minute', async () => {
+    const first = openSqliteStore(file);
+    await first.rememberKey('a', '1', 1_000, 2_000);
+    await first.rememberKey('b', '1', 1_000, 3_000);
+    await first.rememberKey('c', '1', 1_000, 10_000);
+    await first.close();
+    const keys = () => inspect((db) => db.prepare('SELECT key FROM remembered_keys ORDER BY key').pluck().all());
+    const second = openSqliteStore(file);
+    try {
+      await second.rememberKey('d', '1', 5_000, 6_000);
+      assert.deepEqual(keys(), ['c', 'd'], 'a and b expired by 5 000');
+      await second.rememberKey('e', '1', 20_000, 30_000);
+      assert.equal(keys().length, 3, 'no second purge within the minute');
+      assert.equal(await second.purgeExpiredKeys(20_000), 2);
+      assert.deepEqual(keys(), ['e']);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('the schema itself keeps webhook URLs and external identities unique, and cascades from sites and visitors', async () => {
+    const store = openSqliteStore(file);
+    await store.createSite(newSite('s1'));
+    await store.createVisitor(newVisitor('v1', 's1'));
+    await store.createMessenger({
+      id: 'm1', siteId: 's1', name: 'M', webhookUrl: 'https://x.example/h', secretSealed: 's', status: 'pending',
+      returning: 'reopen', allowOperatorStart: false, lastError: null,
+    }, 5);
+    await store.linkExternalId({ source: 'messenger:m1', externalId: 'u1', visitorId: 'v1' });
+    await store.close();
+    const db = new Database(file);
+    try {
+      db.pragma('foreign_keys = ON');
+      assert.throws(
+        () => db.prepare(`INSERT INTO messengers (id, site_id, name, webhook_url, secret_sealed, status, returning_mode,
+          allow_operator_start, created_at, updated_at) VALUES ('m2', 's1', 'M', 'https://x.example/h', 's', 'pending', 'new', 0, 1, 1)`).run(),
+        /UNIQUE constraint failed: messengers.webhook_url/,
+      );
+      assert.throws(
+        () => db.prepare(`INSERT INTO external_ids (source, external_id, visitor_id) VALUES ('messenger:m1', 'u1', 'v1')`).run(),
+        /UNIQUE constraint failed/,
+      );
+      db.prepare('DELETE FROM visitors WHERE id = ?').run('v1');
+      assert.equal(db.prepare('SELECT count(*) FROM external_ids').pluck().get(), 0);
+      db.prepare('DELETE FROM sites WHERE id = ?').run('s1');
+      assert.equal(db.prepare('SELECT count(*) FROM messengers').pluck().get(), 0);
     } finally {
       db.close();
     }

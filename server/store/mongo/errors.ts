@@ -17,6 +17,8 @@ const KEY_OF_INDEX: Record<string, string> = {
   [INDEX.messageClientId]: 'message.clientId',
   [INDEX.messageSeq]: 'message.seq',
   [INDEX.jobKey]: 'job.key',
+  [INDEX.messengerWebhookUrl]: 'messenger.webhookUrl',
+  [INDEX.externalIdKey]: 'externalId.key',
 };
 
 /** The same, by the index's fields, for servers that report a key pattern but no name. */
@@ -27,6 +29,8 @@ const KEY_OF_FIELDS: Record<string, string> = {
   'conversationId,clientKey': 'message.clientId',
   'conversationId,seq': 'message.seq',
   key: 'job.key',
+  webhookUrl: 'messenger.webhookUrl',
+  'source,externalId': 'externalId.key',
 };
 
 interface MongoErrorLike {

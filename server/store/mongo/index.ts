@@ -14,7 +14,10 @@ import type {
   AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob,
   NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch,
 } from '../../core/ports';
-import type { Agent, Attachment, Conversation, Department, Message, Session, Site, Visitor } from '../../core/types';
+import type {
+  Agent, Attachment, Conversation, Department, ExternalId, Message, Messenger, Session, Site, Visitor,
+} from '../../core/types';
+import { MongoChannels, type MessengerPatch, type NewMessenger } from './channels';
 import { Conversations } from './conversations';
 import { isDuplicateKey, mapDuplicate } from './errors';
 import {
@@ -58,12 +61,14 @@ export class MongoStore implements Store {
   private readonly conversations: Conversations;
   private readonly messages: Messages;
   private readonly outbox: MongoOutbox;
+  private readonly channels: MongoChannels;
 
   /** The connection is public for tests and operations (listing indexes, dropping a test database). */
   constructor(readonly connection: Connection, private readonly m: Models) {
     this.conversations = new Conversations(m);
     this.messages = new Messages(m);
     this.outbox = new MongoOutbox(m);
+    this.channels = new MongoChannels(m);
   }
 
   async close(): Promise<void> {
@@ -121,6 +126,8 @@ export class MongoStore implements Store {
    * leaves the site in place, and deleting it again finishes the job.
    */
   async deleteSite(id: string): Promise<boolean> {
+    // External ids of the site's visitors and messengers, then the messengers.
+    await this.channels.deleteOfSite(id);
     const conversationIds = (await this.m.conversations.distinct('_id', { siteId: id })) as string[];
     if (conversationIds.length) {
       await this.m.attachments.deleteMany({ conversationId: { $in: conversationIds } });
@@ -281,6 +288,22 @@ export class MongoStore implements Store {
   createAttachment(att: Attachment): Promise<Attachment> { return this.messages.createAttachment(att); }
   getAttachment(id: string): Promise<Attachment | null> { return this.messages.getAttachment(id); }
   linkAttachments(ids: string[], messageId: string, conversationId: string) { return this.messages.linkAttachments(ids, messageId, conversationId); }
+
+  // --- messengers, external ids and remembered keys (channels.ts) ---
+
+  createMessenger(m: NewMessenger, now: number): Promise<Messenger> { return this.channels.createMessenger(m, now); }
+  getMessenger(id: string): Promise<Messenger | null> { return this.channels.getMessenger(id); }
+  listMessengers(siteId?: string): Promise<Messenger[]> { return this.channels.listMessengers(siteId); }
+  updateMessenger(id: string, patch: MessengerPatch, now: number): Promise<Messenger | null> {
+    return this.channels.updateMessenger(id, patch, now);
+  }
+  deleteMessenger(id: string): Promise<boolean> { return this.channels.deleteMessenger(id); }
+  linkExternalId(link: ExternalId) { return this.channels.linkExternalId(link); }
+  findExternalId(source: string, externalId: string) { return this.channels.findExternalId(source, externalId); }
+  externalIdsOfVisitor(visitorId: string) { return this.channels.externalIdsOfVisitor(visitorId); }
+  rememberKey(key: string, value: string, now: number, expiresAt: number) { return this.channels.rememberKey(key, value, now, expiresAt); }
+  /** Not part of the port: what rememberKey does once a minute, for tests and operations. */
+  purgeExpiredKeys(now: number): Promise<number> { return this.channels.purgeExpiredKeys(now); }
 
   // --- outbox and leases (outbox.ts) ---
 

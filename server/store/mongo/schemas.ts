@@ -11,6 +11,8 @@ export const INDEX = {
   messageClientId: 'messages_conversationId_clientKey',
   messageSeq: 'messages_conversationId_seq',
   jobKey: 'outbox_jobs_key',
+  messengerWebhookUrl: 'messengers_webhookUrl',
+  externalIdKey: 'external_ids_source_externalId',
 } as const;
 
 /** `value` is the JSON text, as in SQLite: any JSON round-trips, whatever its keys. */
@@ -58,6 +60,20 @@ export interface JobDoc {
   lockedBy: string | null; lockedUntil: number; order: number; createdAt: number; updatedAt: number;
 }
 export interface LeaseDoc { _id: string; holder: string; expiresAt: number }
+export interface MessengerDoc {
+  _id: string; siteId: string; name: string; webhookUrl: string; secretSealed: string; status: string;
+  returning: string; allowOperatorStart: boolean; lastError: string | null; createdAt: number; updatedAt: number;
+}
+export interface ExternalIdDoc {
+  /** A random id: the identity's uniqueness is the (source, externalId) index. */
+  _id: string; source: string; externalId: string; visitorId: string;
+  /** The visitor's site, copied at link time, so deleteSite reaches the links in one deleteMany. */
+  siteId: string;
+  /** Creation order (milliseconds * 1000 + a per-process counter), for oldest-first lists. */
+  order: number;
+}
+/** `_id` is the key itself: the primary key settles who records it first. */
+export interface RememberedKeyDoc { _id: string; value: string; expiresAt: number }
 export interface AttachmentDoc {
   _id: string; messageId: string | null; conversationId: string | null; uploaderKind: string;
   uploaderId: string; name: string; type: string; size: number; createdAt: number;
@@ -172,6 +188,27 @@ jobSchema.index({ order: -1 }, { name: 'outbox_jobs_order' });
 
 const leaseSchema = schema<LeaseDoc>({ holder: str, expiresAt: num }, 'leases');
 
+const messengerSchema = schema<MessengerDoc>({
+  siteId: str, name: str, webhookUrl: str, secretSealed: str, status: str, returning: str,
+  allowOperatorStart: { type: Boolean }, lastError: nullableStr, createdAt: num, updatedAt: num,
+}, 'messengers');
+// One messenger account serves one live chat: the webhook URL is unique installation-wide.
+messengerSchema.index({ webhookUrl: 1 }, { unique: true, name: INDEX.messengerWebhookUrl });
+messengerSchema.index({ createdAt: 1, _id: 1 }, { name: 'messengers_created' });
+messengerSchema.index({ siteId: 1, createdAt: 1, _id: 1 }, { name: 'messengers_site_created' });
+
+const externalIdSchema = schema<ExternalIdDoc>({
+  source: str, externalId: str, visitorId: str, siteId: str, order: num,
+}, 'external_ids');
+// The identity is bound once: the index settles concurrent links (the loser reads the winner).
+externalIdSchema.index({ source: 1, externalId: 1 }, { unique: true, name: INDEX.externalIdKey });
+externalIdSchema.index({ visitorId: 1, order: 1 }, { name: 'external_ids_visitor_order' });
+externalIdSchema.index({ siteId: 1 }, { name: 'external_ids_site' });
+
+const rememberedKeySchema = schema<RememberedKeyDoc>({ value: str, expiresAt: num }, 'remembered_keys');
+// For the periodic purge of expired keys (expiresAt is a number, so no TTL index).
+rememberedKeySchema.index({ expiresAt: 1 }, { name: 'remembered_keys_expires' });
+
 export interface Models {
   settings: Model<SettingDoc>;
   sites: Model<SiteDoc>;
@@ -184,6 +221,9 @@ export interface Models {
   attachments: Model<AttachmentDoc>;
   jobs: Model<JobDoc>;
   leases: Model<LeaseDoc>;
+  messengers: Model<MessengerDoc>;
+  externalIds: Model<ExternalIdDoc>;
+  rememberedKeys: Model<RememberedKeyDoc>;
 }
 
 /** Registers the models on `conn` (never on mongoose's global default connection). */
@@ -200,6 +240,9 @@ export function defineModels(conn: Connection): Models {
     attachments: conn.model<AttachmentDoc>('Attachment', attachmentSchema),
     jobs: conn.model<JobDoc>('OutboxJob', jobSchema),
     leases: conn.model<LeaseDoc>('Lease', leaseSchema),
+    messengers: conn.model<MessengerDoc>('Messenger', messengerSchema),
+    externalIds: conn.model<ExternalIdDoc>('ExternalId', externalIdSchema),
+    rememberedKeys: conn.model<RememberedKeyDoc>('RememberedKey', rememberedKeySchema),
   };
 }
 

@@ -8,8 +8,9 @@ import type {
 } from '../../core/ports';
 import { DuplicateKeyError } from '../../core/ports';
 import type {
-  Agent, Attachment, Conversation, ConversationStatus, Department, Message, Session, Site, Visitor,
+  Agent, Attachment, Conversation, ConversationStatus, Department, ExternalId, Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
+import { SqliteChannels, type MessengerPatch, type NewMessenger } from './channels';
 import { buildListQuery, decodeCursor, encodeCursor } from './listing';
 import { migrate } from './migrations';
 import {
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly s: Statements;
   private readonly outbox: SqliteOutbox;
+  private readonly channels: SqliteChannels;
   /** listConversations statements, keyed by SQL text (one per combination of filters). */
   private readonly listStatements = new Map<string, Database.Statement>();
 
@@ -52,6 +54,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.s = prepareStatements(db);
     this.outbox = new SqliteOutbox(db);
+    this.channels = new SqliteChannels(db);
   }
 
   /**
@@ -116,9 +119,16 @@ export class SqliteStore implements Store {
     return this.updateSiteTx(id, patch);
   }
 
-  /** Visitors, conversations, messages and their attachment rows go with it (ON DELETE CASCADE). */
-  async deleteSite(id: string): Promise<boolean> {
+  // Visitors, conversations, messages, attachment rows, messengers and the visitors'
+  // external ids go with the site (ON DELETE CASCADE); the links of the site's messengers
+  // are keyed by a source string no foreign key reaches, so they are deleted first.
+  private readonly deleteSiteTx = this.write((id: string): boolean => {
+    this.channels.deleteLinksOfSiteMessengers(id);
     return this.s.siteDelete.run(id).changes > 0;
+  });
+
+  async deleteSite(id: string): Promise<boolean> {
+    return this.deleteSiteTx(id);
   }
 
   // --- departments ---
@@ -456,6 +466,24 @@ export class SqliteStore implements Store {
     if (ids.length === 0) return 0;
     return this.s.attLink.run(messageId, conversationId, JSON.stringify(ids)).changes;
   }
+
+  // --- messengers, external ids and remembered keys (channels.ts) ---
+
+  async createMessenger(m: NewMessenger, now: number): Promise<Messenger> { return this.channels.createMessenger(m, now); }
+  async getMessenger(id: string): Promise<Messenger | null> { return this.channels.getMessenger(id); }
+  async listMessengers(siteId?: string): Promise<Messenger[]> { return this.channels.listMessengers(siteId); }
+  async updateMessenger(id: string, patch: MessengerPatch, now: number): Promise<Messenger | null> {
+    return this.channels.updateMessenger(id, patch, now);
+  }
+  async deleteMessenger(id: string): Promise<boolean> { return this.channels.deleteMessenger(id); }
+  async linkExternalId(link: ExternalId) { return this.channels.linkExternalId(link); }
+  async findExternalId(source: string, externalId: string) { return this.channels.findExternalId(source, externalId); }
+  async externalIdsOfVisitor(visitorId: string) { return this.channels.externalIdsOfVisitor(visitorId); }
+  async rememberKey(key: string, value: string, now: number, expiresAt: number) {
+    return this.channels.rememberKey(key, value, now, expiresAt);
+  }
+  /** Not part of the port: what rememberKey does once a minute, for tests and operations. */
+  async purgeExpiredKeys(now: number): Promise<number> { return this.channels.purgeExpiredKeys(now); }
 
   // --- outbox and leases (outbox.ts) ---
 

@@ -168,6 +168,47 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'messengers, external ids and remembered keys',
+    sql: `
+      CREATE TABLE messengers (
+        id                   TEXT PRIMARY KEY,
+        site_id              TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        name                 TEXT NOT NULL,
+        -- One messenger account serves one live chat: unique across the installation.
+        webhook_url          TEXT NOT NULL UNIQUE,
+        secret_sealed        TEXT NOT NULL,
+        status               TEXT NOT NULL CHECK (status IN ('pending', 'active', 'disconnected')),
+        -- "returning" is an SQL keyword (RETURNING clauses): hence the longer name.
+        returning_mode       TEXT NOT NULL CHECK (returning_mode IN ('reopen', 'new')),
+        allow_operator_start INTEGER NOT NULL CHECK (allow_operator_start IN (0, 1)),
+        last_error           TEXT,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL
+      );
+      CREATE INDEX messengers_created ON messengers (created_at, id);
+      CREATE INDEX messengers_site_created ON messengers (site_id, created_at, id);
+
+      -- A visitor's identity elsewhere; the primary key makes (source, external_id) unique.
+      -- A rowid table: rowid order is insertion order, which externalIdsOfVisitor returns.
+      CREATE TABLE external_ids (
+        source      TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        visitor_id  TEXT NOT NULL REFERENCES visitors (id) ON DELETE CASCADE,
+        PRIMARY KEY (source, external_id)
+      );
+      CREATE INDEX external_ids_visitor ON external_ids (visitor_id);
+
+      -- Replay protection and inbound idempotency: a key is live until expires_at.
+      CREATE TABLE remembered_keys (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX remembered_keys_expires ON remembered_keys (expires_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

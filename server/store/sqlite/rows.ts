@@ -143,6 +143,9 @@ const UNIQUE_TARGETS: Record<string, string> = {
   'sites.widget_key': 'site.widgetKey',
   'conversations.open_key': 'conversation.openKey',
   'messages.conversation_id, messages.client_id': 'message.clientId',
+  'messengers.webhook_url': 'messenger.webhookUrl',
+  'external_ids.source, external_ids.external_id': 'externalId.key',
+  'remembered_keys.key': 'rememberedKey.key',
 };
 
 /** Runs `fn`, turning a unique or primary key violation into the port's DuplicateKeyError. */
