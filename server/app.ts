@@ -18,6 +18,7 @@ import { accountRoutes } from './transport/http/routes/account';
 import { adminRoutes } from './transport/http/routes/admin';
 import { conversationRoutes } from './transport/http/routes/conversations';
 import { fileDownloadRoutes, storeUpload, uploadMiddleware } from './transport/http/routes/files';
+import { messengerAdminRoutes, messengerInboundRoutes } from './transport/http/routes/messengers';
 import { outboxRoutes } from './transport/http/routes/outbox';
 import { widgetRoutes } from './transport/http/routes/widget';
 import { attachRealtime } from './transport/realtime';
@@ -78,10 +79,11 @@ export function buildApp(deps: Deps): BuiltApp {
     }),
   );
   app.use(cookieParser());
-  app.use(express.json({ limit: '100kb' }));
-
   const publicLimit = limiter(config.HTTP_PUBLIC_PER_MIN, 60_000);
   const loginLimit = limiter(config.LOGIN_PER_15MIN, 15 * 60_000);
+  // Before the JSON parser: webhook signatures cover the raw body.
+  app.use('/api/channels', publicLimit, messengerInboundRoutes(deps));
+  app.use(express.json({ limit: '100kb' }));
 
   app.use('/api/widget', publicLimit, widgetRoutes(deps));
   app.use('/api', accountRoutes(deps, { login: loginLimit }));
@@ -91,6 +93,7 @@ export function buildApp(deps: Deps): BuiltApp {
   });
   app.use('/api', conversationRoutes(deps));
   app.use('/api', outboxRoutes(deps, () => deps.outbox.kick()));
+  app.use('/api', messengerAdminRoutes(deps));
   app.use('/api', adminRoutes(deps));
   app.use('/api', notFound);
 

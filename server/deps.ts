@@ -3,6 +3,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { httpDeliverer } from './channels/http/deliver';
+import { MessengerChannel } from './channels/messenger/service';
+import { Sealer } from './security/sealed';
 import type { Config } from './config';
 import { Accounts } from './core/accounts';
 import { Conversations } from './core/conversations';
@@ -12,7 +14,7 @@ import { LocalPresence } from './core/presence';
 import { deriveKey } from './security/keys';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './security/passwords';
 import { SignedUrls, VisitorTokens } from './security/tokens';
-import { Outbox } from './jobs/outbox';
+import { Outbox, type Deliverer } from './jobs/outbox';
 import { Presenter } from './transport/present';
 
 export interface Deps {
@@ -32,6 +34,8 @@ export interface Deps {
   outbox: Outbox;
   /** This node's name in leases and job claims. */
   node: string;
+  sealer: Sealer;
+  messengers: MessengerChannel;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -53,6 +57,15 @@ export function createDeps(opts: {
   const urls = new SignedUrls(deriveKey(secretKey, 'file-urls'));
   const passwords = { hash: hashPassword, verify: verifyPassword, burn: burnPasswordCheck };
   const node = config.NODE_NAME ?? `${hostname()}:${process.pid}`;
+  const conversations = new Conversations({ store, clock, events });
+  const deliverers: Record<string, Deliverer> = { http: httpDeliverer() };
+  const outbox = new Outbox({ store, clock, logger }, {
+    node, deliverers, leaseMs: config.OUTBOX_LEASE_MS, lockMs: config.OUTBOX_LOCK_MS, ...opts.outboxOptions,
+  });
+  const sealer = new Sealer(deriveKey(secretKey, 'secrets-at-rest'));
+  const messengers = new MessengerChannel({ store, clock, conversations, sealer, outbox, logger });
+  deliverers.messenger = messengers.deliverer();
+  events.on('message.created', ({ message, conversation }) => messengers.onMessageCreated(message, conversation));
   return {
     config,
     store,
@@ -62,13 +75,13 @@ export function createDeps(opts: {
     events,
     presence,
     accounts: new Accounts({ store, clock, passwords, sessionTtlMs: config.SESSION_TTL_HOURS * 3600_000 }),
-    conversations: new Conversations({ store, clock, events }),
+    conversations,
     visitorTokens: new VisitorTokens(deriveKey(secretKey, 'visitor-tokens')),
     urls,
     presenter: new Presenter({ store, presence, urls, clock, publicUrl: config.PUBLIC_URL }),
-    outbox: new Outbox({ store, clock, logger }, {
-      node, deliverers: { http: httpDeliverer() }, leaseMs: config.OUTBOX_LEASE_MS, lockMs: config.OUTBOX_LOCK_MS, ...opts.outboxOptions,
-    }),
+    outbox,
     node,
+    sealer,
+    messengers,
   };
 }

@@ -23,6 +23,11 @@ export const ERRORS = {
   ALREADY_OPEN: { status: 409, message: 'The visitor already has an open conversation. Continue that one.' },
   ATTACHMENT_UNAVAILABLE: { status: 409, message: 'The attachment was already sent or is not yours. Upload it again.' },
   LINK_EXPIRED: { status: 403, message: 'The download link has expired. Reopen the conversation to get a fresh link.' },
+  SIGNATURE_INVALID: { status: 401, message: 'The request signature is missing, stale or wrong. Sign "<timestamp>.<body>" with the confirmation code and send it within 5 minutes.' },
+  REPLAYED: { status: 401, message: 'This exact request was already received. Send a new request with a fresh timestamp and signature.' },
+  MESSENGER_DISCONNECTED: { status: 403, message: 'This messenger channel is disconnected. An administrator must connect it again in the dashboard.' },
+  MESSENGER_HANDSHAKE_FAILED: { status: 502, message: 'The messenger did not confirm the connection. Check the webhook URL and that it answers the confirmation request with the confirmation code.' },
+  MESSENGER_TAKEN: { status: 409, message: 'This messenger webhook is already connected to a live chat. One messenger account can serve one live chat only.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests. Wait a moment and try again.' },
   INTERNAL: { status: 500, message: 'Something went wrong on the server. Try again; if it persists, check the server log.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -124,4 +124,22 @@ export interface OutboxJobView {
   updatedAt: number;
 }
 
+/** A messenger channel as admins see it: never its confirmation code. */
+export interface MessengerView {
+  id: string;
+  siteId: string;
+  name: string;
+  webhookUrl: string;
+  status: 'pending' | 'active' | 'disconnected';
+  returning: 'reopen' | 'new';
+  allowOperatorStart: boolean;
+  lastError: string | null;
+  /** Paste into the messenger: where it posts its users' messages. */
+  inboundUrl: string;
+  /** The company's public Parley address. */
+  publicUrl: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
