@@ -3,7 +3,7 @@
 // it is (ids, timestamps, counters), a target imports them idempotently, so a migration
 // that stopped half-way can simply be run again.
 import type { OutboxJob } from '../core/ports';
-import type { Agent, Attachment, Conversation, Department, Message, Session, Site, Visitor } from '../core/types';
+import type { Agent, Attachment, Conversation, Department, ExternalId, Message, Messenger, Session, Site, Visitor } from '../core/types';
 
 export interface Records {
   settings: { key: string; value: unknown };
@@ -16,13 +16,17 @@ export interface Records {
   messages: Message;
   attachments: Attachment;
   outbox: OutboxJob;
+  messengers: Messenger;
+  externalIds: ExternalId;
 }
 export type Collection = keyof Records;
 
 /** In dependency order: what a record refers to is imported before it. */
 export const COLLECTIONS: Collection[] = [
   'settings', 'sites', 'departments', 'agents', 'sessions', 'visitors', 'conversations', 'messages', 'attachments', 'outbox',
+  'messengers', 'externalIds',
 ];
+// Not moved: remembered keys (replay records that expire within minutes) and leases.
 
 export interface Exporter {
   count(collection: Collection): number | Promise<number>;

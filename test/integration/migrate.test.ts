@@ -45,6 +45,9 @@ describe('migrate-to-mongo', async () => {
     }
     visitor.socket.close();
     seen.attachment = att.id;
+    const siteRecord = (await srv.deps.store.getSite(site.id))!;
+    const messenger = await srv.deps.messengers.create(siteRecord, { name: 'Talk', webhookUrl: 'http://127.0.0.1:9/hook', secret: 'talk-secret-1' });
+    await srv.deps.store.linkExternalId({ source: `messenger:${messenger.id}`, externalId: 'u-1', visitorId: visitor.session.visitor.id });
     await srv.deps.outbox.enqueue({ kind: 'http', key: 'pending-webhook', queue: 'q', payload: { url: 'http://127.0.0.1:9/', body: {} } });
     await srv.built.close();
     await new Promise<void>((ok) => srv.built.server.close(() => ok()));
@@ -57,9 +60,12 @@ describe('migrate-to-mongo', async () => {
     assert.match(first.out, /messages\s+2 in SQLite,\s+2 imported now,\s+2 in MongoDB/);
     assert.match(first.out, /agents\s+1 in SQLite/);
     assert.match(first.out, /outbox\s+1 in SQLite,\s+1 imported now/);
+    assert.match(first.out, /messengers\s+1 in SQLite,\s+1 imported now,\s+1 in MongoDB/);
+    assert.match(first.out, /externalIds\s+1 in SQLite,\s+1 imported now,\s+1 in MongoDB/);
     const second = cli(['migrate-to-mongo'], { DATA_DIR: dataDir, MONGODB_URI: mongo.uri });
     assert.equal(second.status, 0, second.out);
     assert.match(second.out, /messages\s+2 in SQLite,\s+0 imported now,\s+2 in MongoDB/);
+    assert.match(second.out, /externalIds\s+1 in SQLite,\s+0 imported now,\s+1 in MongoDB/);
   });
 
   it('Parley on MongoDB serves the migrated installation', async () => {
@@ -74,6 +80,12 @@ describe('migrate-to-mongo', async () => {
       // New messages continue the sequence.
       const reply = await admin.post(`/api/conversations/${seen.convId}/messages`, { clientId: randomUUID(), text: 'answer on mongo' });
       assert.equal(reply.body.message.seq, 3);
+      const [messenger] = (await admin.get('/api/messengers')).body;
+      assert.equal(messenger.name, 'Talk');
+      const link = (await srv.deps.store.findExternalId(`messenger:${messenger.id}`, 'u-1'))!;
+      assert.equal((await srv.deps.store.getVisitor(link.visitorId))?.id, link.visitorId);
+      const sealed = (await srv.deps.store.getMessenger(messenger.id))!.secretSealed;
+      assert.equal(srv.deps.sealer.open(sealed), 'talk-secret-1', 'the same SECRET_KEY opens the sealed code');
       const dead = (await admin.get('/api/outbox')).body;
       assert.ok(dead.some((j: any) => j.key === 'pending-webhook'));
     } finally {

@@ -5,6 +5,7 @@ import type { OutboxJob } from '../../core/ports';
 import type { Conversation } from '../../core/types';
 import type { Collection, Importer, Records } from '../transfer';
 import { openMongoStore } from './index';
+import { messengerDoc } from './channels';
 import { agentDoc, attachmentDoc, messageDoc, openKeyOf, sessionDoc, siteDoc, visitorDoc } from './mapping';
 import type { ConversationDoc, JobDoc, Models } from './schemas';
 
@@ -21,7 +22,7 @@ function jobDocOf(j: OutboxJob): JobDoc {
   return { _id: id, ...rest, payload: JSON.stringify(payload ?? null) };
 }
 
-const TO_DOC: { [C in Collection]: (r: Records[C]) => { _id: string } } = {
+const TO_DOC: { [C in Exclude<Collection, 'externalIds'>]: (r: Records[C]) => { _id: string } } = {
   settings: (s) => ({ _id: s.key, value: JSON.stringify(s.value) }),
   sites: siteDoc,
   departments: ({ id, ...rest }) => ({ _id: id, ...rest }),
@@ -32,12 +33,14 @@ const TO_DOC: { [C in Collection]: (r: Records[C]) => { _id: string } } = {
   messages: messageDoc,
   attachments: attachmentDoc,
   outbox: jobDocOf,
+  messengers: messengerDoc,
 };
 
 /** Model names as schemas.ts registers them on the connection. */
 const MODEL: { [C in Collection]: string } = {
   settings: 'Setting', sites: 'Site', departments: 'Department', agents: 'Agent', sessions: 'Session',
   visitors: 'Visitor', conversations: 'Conversation', messages: 'Message', attachments: 'Attachment', outbox: 'OutboxJob',
+  messengers: 'Messenger', externalIds: 'ExternalId',
 };
 
 export async function openMongoImporter(uri: string, dbName?: string): Promise<Importer & { close(): Promise<void> }> {
@@ -46,7 +49,13 @@ export async function openMongoImporter(uri: string, dbName?: string): Promise<I
   return {
     async importBatch<C extends Collection>(collection: C, records: Records[C][]): Promise<number> {
       if (records.length === 0) return 0;
-      const docs = records.map((r) => TO_DOC[collection](r));
+      if (collection === 'externalIds') {
+        // The store's own link is idempotent and fills the Mongo-only fields (site, order).
+        let created = 0;
+        for (const link of records as Records['externalIds'][]) if ((await store.linkExternalId(link)).created) created++;
+        return created;
+      }
+      const docs = records.map((r) => TO_DOC[collection as Exclude<C, 'externalIds'>](r as never));
       // Upsert-if-absent by _id: a repeated run inserts nothing twice and changes nothing.
       const result = await model(collection).bulkWrite(
         docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc as never }, upsert: true } })),

@@ -1,6 +1,7 @@
 // Every record of a Parley SQLite database as domain objects, for `parley migrate-to-mongo`.
 import type Database from 'better-sqlite3';
 import type { Collection, Exporter, Records } from '../transfer';
+import { toExternalId, toMessenger, type ExternalIdRow, type MessengerRow } from './channels';
 import { toJob, type JobRow } from './outbox';
 import {
   toAgent, toAttachment, toConversation, toDepartment, toMessage, toSession, toSite, toVisitor,
@@ -19,6 +20,8 @@ const TABLES: { [C in Collection]: { table: string; cursor?: string; map: (row: 
   messages: { table: 'messages', map: (r: MessageRow) => toMessage(r) },
   attachments: { table: 'attachments', map: (r: AttachmentRow) => toAttachment(r) },
   outbox: { table: 'outbox_jobs', map: (r: JobRow) => toJob(r) },
+  messengers: { table: 'messengers', map: (r: MessengerRow) => toMessenger(r) },
+  externalIds: { table: 'external_ids', map: (r: ExternalIdRow) => toExternalId(r) },
 };
 
 export function sqliteExporter(db: Database.Database): Exporter {
