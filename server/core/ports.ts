@@ -55,6 +55,11 @@ export interface Page<T> {
 /** A message before the store gives it its sequence number. */
 export type NewMessage = Omit<Message, 'seq'>;
 
+export type NewMessenger = Omit<Messenger, 'createdAt' | 'updatedAt'>;
+export type MessengerPatch = Partial<Pick<Messenger, 'name' | 'webhookUrl' | 'secretSealed' | 'status' | 'returning' | 'allowOperatorStart' | 'lastError'>>;
+/** The ExternalId source of a messenger's users; deleting the messenger removes these links. */
+export const messengerSource = (messengerId: string): string => `messenger:${messengerId}`;
+
 export type JobStatus = 'pending' | 'sent' | 'dead';
 
 /**
@@ -167,12 +172,12 @@ export interface Store {
   linkAttachments(ids: string[], messageId: string, conversationId: string): Promise<number>;
 
   /** Throws DuplicateKeyError('messenger.webhookUrl'): one messenger account serves one live chat. */
-  createMessenger(m: Omit<Messenger, 'createdAt' | 'updatedAt'>, now: number): Promise<Messenger>;
+  createMessenger(m: NewMessenger, now: number): Promise<Messenger>;
   getMessenger(id: string): Promise<Messenger | null>;
   /** Oldest first; all sites when siteId is omitted. */
   listMessengers(siteId?: string): Promise<Messenger[]>;
   /** Throws DuplicateKeyError('messenger.webhookUrl') like create. */
-  updateMessenger(id: string, patch: Partial<Pick<Messenger, 'name' | 'webhookUrl' | 'secretSealed' | 'status' | 'returning' | 'allowOperatorStart' | 'lastError'>>, now: number): Promise<Messenger | null>;
+  updateMessenger(id: string, patch: MessengerPatch, now: number): Promise<Messenger | null>;
   /** Also removes the messenger's external ids (its users' visitors and conversations stay). */
   deleteMessenger(id: string): Promise<boolean>;
 

@@ -7,7 +7,7 @@ import type { Conversations } from '../../core/conversations';
 import { DeliveryError } from '../../core/delivery';
 import { ParleyError } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { DuplicateKeyError, type Clock, type OutboxJob, type Store } from '../../core/ports';
+import { DuplicateKeyError, messengerSource, type Clock, type OutboxJob, type Store } from '../../core/ports';
 import type { Agent, Conversation, Message, Messenger, Site, Visitor } from '../../core/types';
 import type { Outbox } from '../../jobs/outbox';
 import type { Sealer } from '../../security/sealed';
@@ -15,7 +15,6 @@ import { postJson } from '../http/deliver';
 import { REPLAY_WINDOW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER, signedHeaders, verify } from './signature';
 import { confirmationCodeOf, inboundMessage, type ConfirmationRequest, type InboundMessage, type OutboundMessage } from './wire';
 
-export const sourceOf = (messengerId: string) => `messenger:${messengerId}`;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface MessengerInput {
@@ -155,7 +154,7 @@ export class MessengerChannel {
   /** The visitor behind a messenger user: found by the link, or created and linked (race-safe). */
   private async visitorFor(messenger: Messenger, user: InboundMessage['user']): Promise<Visitor> {
     const { store } = this.deps;
-    const source = sourceOf(messenger.id);
+    const source = messengerSource(messenger.id);
     const link = await store.findExternalId(source, user.id);
     let visitor = link ? await store.getVisitor(link.visitorId) : null;
     if (!visitor) {
@@ -184,7 +183,7 @@ export class MessengerChannel {
     const messenger = await this.get(messengerId);
     if (!messenger.allowOperatorStart) throw new ParleyError('FORBIDDEN', undefined, 'This messenger does not allow operators to start conversations. Enable it in the messenger settings.');
     if (messenger.status !== 'active') throw new ParleyError('MESSENGER_DISCONNECTED');
-    const link = await store.findExternalId(sourceOf(messenger.id), userId);
+    const link = await store.findExternalId(messengerSource(messenger.id), userId);
     const visitor = link && (await store.getVisitor(link.visitorId));
     if (!visitor) throw new ParleyError('NOT_FOUND', undefined, 'No user with this id has written through this messenger yet.');
     const { conversation } = await store.getOrCreateOpenConversation(visitor.id, {
@@ -209,7 +208,7 @@ export class MessengerChannel {
         agent: { name: agent?.name ?? null }, created_at: new Date(message.createdAt).toISOString(),
       },
     };
-    await this.deps.outbox.enqueue({ kind: 'messenger', key: `messenger-out:${message.id}`, queue: sourceOf(messengerId), payload: { messengerId, body } });
+    await this.deps.outbox.enqueue({ kind: 'messenger', key: `messenger-out:${message.id}`, queue: messengerSource(messengerId), payload: { messengerId, body } });
   }
 
   /** The outbox deliverer for kind 'messenger': signs at send time, so the timestamp is fresh. */

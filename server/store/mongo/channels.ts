@@ -1,3 +1,4 @@
+import { messengerSource, type MessengerPatch, type NewMessenger } from '../../core/ports';
 // Messengers, external ids and remembered keys of the MongoDB adapter: what the messenger
 // channel needs from the store. Each write is one single-document operation keyed by a
 // unique index (the webhook URL, the (source, externalId) identity, the remembered key as
@@ -8,8 +9,6 @@ import { isDuplicateKey, mapDuplicate } from './errors';
 import { definedFields } from './mapping';
 import type { ExternalIdDoc, MessengerDoc, Models, RememberedKeyDoc } from './schemas';
 
-export type NewMessenger = Omit<Messenger, 'createdAt' | 'updatedAt'>;
-export type MessengerPatch = Partial<Pick<Messenger, 'name' | 'webhookUrl' | 'secretSealed' | 'status' | 'returning' | 'allowOperatorStart' | 'lastError'>>;
 
 /** How often rememberKey also deletes the expired keys (per store instance, wall clock). */
 export const PURGE_INTERVAL_MS = 60_000;
@@ -37,7 +36,6 @@ export function toExternalId(d: ExternalIdDoc): ExternalId {
 }
 
 /** The external-id source of a messenger's users, as the core writes it. */
-export const messengerSource = (messengerId: string): string => `messenger:${messengerId}`;
 
 /** What linkExternalId throws for a visitor that does not exist (the same in both adapters). */
 export function noSuchVisitor(visitorId: string): Error {

@@ -11,13 +11,12 @@
 // the same document. Fine for tests that run calls one at a time; not for production.
 import mongoose, { type Connection } from 'mongoose';
 import type {
-  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob,
-  NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch,
+  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
 } from '../../core/ports';
 import type {
   Agent, Attachment, Conversation, Department, ExternalId, Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
-import { MongoChannels, type MessengerPatch, type NewMessenger } from './channels';
+import { MongoChannels } from './channels';
 import { Conversations } from './conversations';
 import { isDuplicateKey, mapDuplicate } from './errors';
 import {

@@ -1,3 +1,4 @@
+import { messengerSource, type MessengerPatch, type NewMessenger } from '../../core/ports';
 // Messengers, external ids and remembered keys of the SQLite adapter: what the messenger
 // channel needs from the store. Uniqueness lives in the schema (UNIQUE webhook_url, the
 // (source, external_id) primary key, the remembered key's primary key), so the semantics
@@ -6,8 +7,6 @@ import type Database from 'better-sqlite3';
 import type { ExternalId, Messenger } from '../../core/types';
 import { mapDuplicate, merge } from './rows';
 
-export type NewMessenger = Omit<Messenger, 'createdAt' | 'updatedAt'>;
-export type MessengerPatch = Partial<Pick<Messenger, 'name' | 'webhookUrl' | 'secretSealed' | 'status' | 'returning' | 'allowOperatorStart' | 'lastError'>>;
 
 export interface MessengerRow {
   id: string; site_id: string; name: string; webhook_url: string; secret_sealed: string; status: string;
@@ -37,7 +36,6 @@ export function toExternalId(r: ExternalIdRow): ExternalId {
 }
 
 /** The external-id source of a messenger's users, as the core writes it. */
-export const messengerSource = (messengerId: string): string => `messenger:${messengerId}`;
 
 /** What linkExternalId throws for a visitor that does not exist (the same in both adapters). */
 export function noSuchVisitor(visitorId: string): Error {

@@ -3,14 +3,13 @@
 import { previewOf } from '../../core/preview';
 import Database from 'better-sqlite3';
 import type {
-  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob, NewSite,
-  NewVisitor, Page, SitePatch, Store, VisitorPatch,
+  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
 } from '../../core/ports';
 import { DuplicateKeyError } from '../../core/ports';
 import type {
   Agent, Attachment, Conversation, ConversationStatus, Department, ExternalId, Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
-import { SqliteChannels, type MessengerPatch, type NewMessenger } from './channels';
+import { SqliteChannels } from './channels';
 import { buildListQuery, decodeCursor, encodeCursor } from './listing';
 import { migrate } from './migrations';
 import {
