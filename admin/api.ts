@@ -1,7 +1,7 @@
 // The dashboard's only door to the REST API: same-origin fetch with the session cookie,
 // JSON bodies, the CSRF header on every state-changing request, and one typed error.
 import type {
-  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, ErrorBody, MessageView,
+  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, ErrorBody, MessageView, MessengerView,
   PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings,
 } from './types';
 
@@ -115,6 +115,26 @@ export const listSites = () => request<SiteView[]>('GET', '/api/sites');
 export const createSite = (body: Partial<SiteInput> & { name: string }) => request<SiteView>('POST', '/api/sites', body);
 export const updateSite = (id: string, body: Partial<SiteInput>) => request<SiteView>('PATCH', `/api/sites/${enc(id)}`, body);
 export const deleteSite = (id: string) => request<void>('DELETE', `/api/sites/${enc(id)}`);
+
+// ---- messenger channels ----------------------------------------------------------------
+
+export interface MessengerInput {
+  name: string;
+  webhookUrl: string;
+  /** The shared secret; on update, leave it out to keep the current one. */
+  confirmationCode: string;
+  returning: MessengerView['returning'];
+  allowOperatorStart: boolean;
+}
+
+export const listMessengers = (siteId: string) => request<MessengerView[]>('GET', `/api/messengers${query({ site: siteId })}`);
+export const createMessenger = (siteId: string, body: MessengerInput) =>
+  request<MessengerView>('POST', `/api/sites/${enc(siteId)}/messengers`, body);
+/** A new webhook URL or confirmation code puts the channel back to pending. */
+export const updateMessenger = (id: string, body: Partial<MessengerInput>) => request<MessengerView>('PATCH', `/api/messengers/${enc(id)}`, body);
+export const deleteMessenger = (id: string) => request<void>('DELETE', `/api/messengers/${enc(id)}`);
+export const connectMessenger = (id: string) => request<MessengerView>('POST', `/api/messengers/${enc(id)}/connect`);
+export const disconnectMessenger = (id: string) => request<MessengerView>('POST', `/api/messengers/${enc(id)}/disconnect`);
 
 // ---- conversations ---------------------------------------------------------------------
 

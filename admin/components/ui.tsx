@@ -4,7 +4,8 @@ import { useCallback, useRef, useState } from 'preact/hooks';
 import { errorOf } from '../api';
 import type { ErrorBody } from '../types';
 
-export function ErrorBox({ error, testId }: { error: ErrorBody | null; testId?: string }) {
+/** `labels` names the fields of `details` for people (path → label); unnamed paths show as they are. */
+export function ErrorBox({ error, testId, labels }: { error: ErrorBody | null; testId?: string; labels?: Record<string, string> }) {
   if (!error) return null;
   return (
     <div class="error" role="alert" data-testid={testId}>
@@ -12,7 +13,7 @@ export function ErrorBox({ error, testId }: { error: ErrorBody | null; testId?: 
       {error.details?.length ? (
         <ul>
           {error.details.map((d, i) => (
-            <li key={i}>{d.path ? `${d.path}: ${d.message}` : d.message}</li>
+            <li key={i}>{d.path ? `${labels?.[d.path] ?? d.path}: ${d.message}` : d.message}</li>
           ))}
         </ul>
       ) : null}
@@ -20,14 +21,33 @@ export function ErrorBox({ error, testId }: { error: ErrorBody | null; testId?: 
   );
 }
 
-export function Field({ label, hint, children }: { label: string; hint?: string; children: ComponentChildren }) {
+/** `error` is a problem with this field, shown right below it. */
+export function Field({ label, hint, error, children }: { label: string; hint?: string; error?: string; children: ComponentChildren }) {
   return (
     <label class="field">
       <span class="field-label">{label}</span>
       {children}
+      {error ? <span class="field-error">{error}</span> : null}
       {hint ? <span class="field-hint">{hint}</span> : null}
     </label>
   );
+}
+
+/**
+ * Splits an error's details into those of the given fields (to show next to them) and
+ * the rest (the message and any detail no field shows).
+ */
+export function splitFieldErrors<F extends string>(error: ErrorBody | null, fields: readonly F[]): { byField: Partial<Record<F, string>>; rest: ErrorBody | null } {
+  if (!error?.details?.length) return { byField: {}, rest: error };
+  const byField: Partial<Record<F, string>> = {};
+  const other: NonNullable<ErrorBody['details']> = [];
+  for (const d of error.details) {
+    const field = fields.find((f) => f === d.path);
+    if (field && byField[field] === undefined) byField[field] = d.message;
+    else if (field) byField[field] += ` ${d.message}`;
+    else other.push(d);
+  }
+  return { byField, rest: { ...error, details: other } };
 }
 
 export function Notice({ text }: { text: string | null }) {

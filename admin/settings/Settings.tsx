@@ -1,13 +1,15 @@
-// Admin settings: departments, agents, sites (the server enforces the admin role too).
+// Admin settings: departments, agents, sites, messengers (the server enforces the admin role too).
 import { hrefOf, type SettingsTab } from '../state/route';
 import { Agents } from './Agents';
 import { Departments } from './Departments';
+import { Messengers } from './Messengers';
 import { Sites } from './Sites';
 
-const TABS: { tab: SettingsTab; label: string }[] = [
+const TABS: { tab: SettingsTab; label: string; testId?: string }[] = [
   { tab: 'departments', label: 'Departments' },
   { tab: 'agents', label: 'Agents' },
   { tab: 'sites', label: 'Sites' },
+  { tab: 'messengers', label: 'Messengers', testId: 'nav-messengers' },
 ];
 
 export function Settings({ tab }: { tab: SettingsTab }) {
@@ -16,13 +18,13 @@ export function Settings({ tab }: { tab: SettingsTab }) {
       <h1 class="page-title">Settings</h1>
       <nav class="subnav" aria-label="Settings">
         {TABS.map((t) => (
-          <a key={t.tab} href={hrefOf({ view: 'settings', tab: t.tab })} data-testid={`settings-${t.tab}`}
+          <a key={t.tab} href={hrefOf({ view: 'settings', tab: t.tab })} data-testid={t.testId ?? `settings-${t.tab}`}
             class={t.tab === tab ? 'tab active' : 'tab'} aria-current={t.tab === tab ? 'page' : undefined}>
             {t.label}
           </a>
         ))}
       </nav>
-      {tab === 'departments' ? <Departments /> : tab === 'agents' ? <Agents /> : <Sites />}
+      {tab === 'departments' ? <Departments /> : tab === 'agents' ? <Agents /> : tab === 'messengers' ? <Messengers /> : <Sites />}
     </div>
   );
 }

@@ -1,0 +1,298 @@
+// Messenger channels per website: the company's own messengers, connected by webhook. A
+// list with status, the addresses to paste into the messenger, connect / disconnect /
+// edit / delete, and a form to add one.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import {
+  connectMessenger, createMessenger, deleteMessenger, disconnectMessenger, errorOf, listMessengers, listSites, updateMessenger,
+  type MessengerInput,
+} from '../api';
+import { CopyField } from '../components/CopyField';
+import { ErrorBox, Notice, useAction } from '../components/ui';
+import { hrefOf } from '../state/route';
+import type { ErrorBody, MessengerView, SiteView } from '../types';
+import { MESSENGER_FIELD_LABELS, MessengerForm } from './MessengerForm';
+
+const STATUS: Record<MessengerView['status'], { label: string; hint: string }> = {
+  pending: { label: 'Pending', hint: 'Not confirmed yet: paste the inbound URL into the messenger, then connect.' },
+  active: { label: 'Active', hint: 'Connected: the messenger’s users write to this live chat and get the agents’ replies.' },
+  disconnected: { label: 'Disconnected', hint: 'Messages from the messenger are refused; agent replies wait until you connect again.' },
+};
+
+export function Messengers() {
+  const [sites, setSites] = useState<SiteView[] | null>(null);
+  const [siteId, setSiteId] = useState<string | null>(null);
+  const [list, setList] = useState<{ siteId: string; items: MessengerView[] } | null>(null);
+  const [listError, setListError] = useState<ErrorBody | null>(null);
+  const [version, setVersion] = useState(0);
+  const [formKey, setFormKey] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
+  const loadSites = useAction();
+  const create = useAction();
+
+  useEffect(() => {
+    void loadSites.run(async () => {
+      const all = await listSites();
+      setSites(all);
+      setSiteId((s) => s ?? all[0]?.id ?? null);
+    });
+  }, []);
+
+  // The selected site's channels; `version` reloads them (after a failed connect, say).
+  useEffect(() => {
+    if (!siteId) return;
+    let live = true;
+    listMessengers(siteId).then(
+      (items) => {
+        if (!live) return;
+        setList({ siteId, items });
+        setListError(null);
+      },
+      (err) => live && setListError(errorOf(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [siteId, version]);
+
+  const site = sites?.find((s) => s.id === siteId) ?? null;
+  const items = list && list.siteId === siteId ? list.items : null;
+  const upsert = (m: MessengerView) =>
+    setList((l) => (l && l.siteId === m.siteId ? { ...l, items: l.items.some((x) => x.id === m.id) ? l.items.map((x) => (x.id === m.id ? m : x)) : [...l.items, m] } : l));
+  const remove = (id: string) => {
+    setList((l) => (l ? { ...l, items: l.items.filter((x) => x.id !== id) } : l));
+    document.getElementById('messengers-h')?.focus(); // the focused row is gone
+  };
+  const refresh = () => setVersion((v) => v + 1);
+
+  const add = async (input: MessengerInput) => {
+    if (!site) return;
+    setNotice(null);
+    const created = await create.run(() => createMessenger(site.id, input));
+    if (created) {
+      upsert(created);
+      setFormKey((k) => k + 1);
+      setNotice(`“${created.name}” was added. Paste its inbound URL into the messenger, then connect it.`);
+    }
+  };
+
+  return (
+    <div class="messengers">
+      <section class="card" aria-labelledby="messengers-h">
+        <h2 id="messengers-h" tabIndex={-1}>Messengers</h2>
+        <p class="muted">
+          Connect your company’s own messenger to a live chat: its users write from the messenger, agents answer here,
+          and the answers go back to the messenger. One messenger webhook serves one live chat only.
+        </p>
+        <ErrorBox error={loadSites.error} />
+        {sites && sites.length === 0 ? (
+          <p class="muted">There is no website yet. <a href={hrefOf({ view: 'settings', tab: 'sites' })}>Add a website</a> first.</p>
+        ) : null}
+        {sites && sites.length > 0 ? (
+          <div role="group" aria-labelledby="messenger-site-h" class="messenger-sites">
+            <h3 id="messenger-site-h" class="field-label">Live chat (website)</h3>
+            <ul class="site-list" data-testid="messenger-sites">
+              {sites.map((s) => (
+                <li key={s.id}>
+                  <button type="button" class={s.id === siteId ? 'site-pick active' : 'site-pick'} aria-pressed={s.id === siteId}
+                    data-testid="messenger-site" data-id={s.id} onClick={() => { setNotice(null); setSiteId(s.id); }}>
+                    {s.name}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        <ErrorBox error={listError} />
+        {site ? (
+          <ul class="rows" data-testid="messenger-list" aria-label={`Messengers of ${site.name}`} aria-busy={items ? undefined : true}>
+            {(items ?? []).map((m) => (
+              <MessengerRow key={m.id} messenger={m} onChanged={upsert} onDeleted={remove} onRefresh={refresh} />
+            ))}
+            {items && items.length === 0 ? <li class="muted">No messengers on {site.name} yet. Add one below.</li> : null}
+            {!items && !listError ? <li class="muted">Loading…</li> : null}
+          </ul>
+        ) : null}
+      </section>
+
+      {site ? (
+        <section class="card" aria-labelledby="new-messenger-h">
+          <h2 id="new-messenger-h">Add a messenger to {site.name}</h2>
+          <Notice text={notice} />
+          <MessengerForm
+            key={`${site.id}-${formKey}`}
+            idPrefix="new-messenger"
+            testId="messenger-form"
+            submitLabel={create.busy ? 'Adding…' : 'Add messenger'}
+            busy={create.busy}
+            error={create.error}
+            onSubmit={(input) => void add(input)}
+          />
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+type Mode = 'view' | 'edit' | 'delete';
+
+interface RowProps {
+  messenger: MessengerView;
+  onChanged: (m: MessengerView) => void;
+  onDeleted: (id: string) => void;
+  onRefresh: () => void;
+}
+
+function MessengerRow({ messenger: m, onChanged, onDeleted, onRefresh }: RowProps) {
+  const [mode, setMode] = useState<Mode>('view');
+  const [notice, setNotice] = useState<string | null>(null);
+  const action = useAction(); // connect, disconnect, delete: one at a time
+  const save = useAction();
+  const editBtn = useRef<HTMLButtonElement>(null);
+  const deleteBtn = useRef<HTMLButtonElement>(null);
+  const cancelDelete = useRef<HTMLButtonElement>(null);
+  const focusNext = useRef<'edit' | 'delete' | 'cancel-delete' | null>(null);
+
+  // Keyboard users keep their place when a form or the confirmation opens and closes.
+  useEffect(() => {
+    const target = focusNext.current;
+    focusNext.current = null;
+    if (target === 'edit') editBtn.current?.focus();
+    else if (target === 'delete') deleteBtn.current?.focus();
+    else if (target === 'cancel-delete') cancelDelete.current?.focus();
+  }, [mode]);
+
+  const go = (next: Mode, focus: typeof focusNext.current = null) => {
+    focusNext.current = focus;
+    setMode(next);
+  };
+
+  const connect = async () => {
+    setNotice(null);
+    const updated = await action.run(() => connectMessenger(m.id));
+    if (updated) {
+      onChanged(updated);
+      setNotice('Connected: the messenger confirmed the code.');
+    } else {
+      onRefresh(); // the server kept the reason as the last error
+    }
+  };
+
+  const disconnect = async () => {
+    setNotice(null);
+    const updated = await action.run(() => disconnectMessenger(m.id));
+    if (updated) {
+      onChanged(updated);
+      setNotice('Disconnected. Connect again to let the messenger’s users write.');
+    }
+  };
+
+  const destroy = async () => {
+    const ok = await action.run(async () => {
+      await deleteMessenger(m.id);
+      return true;
+    });
+    if (ok) onDeleted(m.id);
+    else go('view', 'delete');
+  };
+
+  const saveEdit = async (input: MessengerInput) => {
+    setNotice(null);
+    const urlChanged = input.webhookUrl !== m.webhookUrl;
+    const patch: Partial<MessengerInput> = {
+      name: input.name,
+      returning: input.returning,
+      allowOperatorStart: input.allowOperatorStart,
+      ...(urlChanged ? { webhookUrl: input.webhookUrl } : {}),
+      ...(input.confirmationCode ? { confirmationCode: input.confirmationCode } : {}),
+    };
+    const updated = await save.run(() => updateMessenger(m.id, patch));
+    if (updated) {
+      onChanged(updated);
+      action.setError(null); // an old connect failure is about the old settings
+      go('view', 'edit');
+      setNotice(urlChanged || input.confirmationCode
+        ? 'Saved. The new webhook URL or confirmation code is not confirmed yet: connect again.'
+        : 'Saved.');
+    }
+  };
+
+  const status = STATUS[m.status];
+  const returning = m.returning === 'reopen' ? 'Reopen their last conversation' : 'Start a new conversation';
+  const handshakeFailed = action.error?.code === 'MESSENGER_HANDSHAKE_FAILED';
+  return (
+    <li class="row messenger-row" data-testid="messenger-row" data-id={m.id} data-status={m.status}>
+      <div class="row-head">
+        <span class="row-main"><strong data-testid="messenger-name">{m.name}</strong></span>
+        <span class={`status-badge ms-${m.status}`} data-testid="messenger-status">{status.label}</span>
+        {mode === 'view' ? (
+          <span class="row-actions">
+            {m.status !== 'active' ? (
+              <button type="button" class="btn primary" data-testid="messenger-connect" disabled={action.busy} onClick={() => void connect()}>
+                {action.busy ? 'Working…' : m.status === 'disconnected' ? 'Connect again' : 'Connect'}
+              </button>
+            ) : (
+              <button type="button" class="btn" data-testid="messenger-disconnect" disabled={action.busy} onClick={() => void disconnect()}>
+                {action.busy ? 'Working…' : 'Disconnect'}
+              </button>
+            )}
+            <button ref={editBtn} type="button" class="btn subtle" data-testid="messenger-edit" onClick={() => { setNotice(null); go('edit'); }}>Edit</button>
+            <button ref={deleteBtn} type="button" class="btn danger" data-testid="messenger-delete" disabled={action.busy}
+              onClick={() => { setNotice(null); go('delete', 'cancel-delete'); }}>Delete</button>
+          </span>
+        ) : null}
+      </div>
+      <p class="muted small">{status.hint}</p>
+
+      <dl class="facts messenger-facts">
+        <dt>Webhook URL</dt>
+        <dd class="url" data-testid="messenger-webhook-url">{m.webhookUrl}</dd>
+        <dt>Returning users</dt>
+        <dd>{returning}</dd>
+        <dt>Operators</dt>
+        <dd>{m.allowOperatorStart ? 'May start conversations' : 'Answer only'}</dd>
+        {m.lastError && !handshakeFailed ? (
+          <>
+            <dt>Last error</dt>
+            <dd class="last-error" data-testid="messenger-last-error">{m.lastError}</dd>
+          </>
+        ) : null}
+      </dl>
+
+      <CopyField label="Inbound URL" value={m.inboundUrl} testId="messenger-inbound-url"
+        hint="Paste into the messenger: it posts its users’ messages here, signed with the confirmation code." />
+      <CopyField label="Public URL" value={m.publicUrl} testId="messenger-public-url" hint="This Parley’s public address." />
+
+      <Notice text={notice} />
+      <ErrorBox error={action.error} testId="messenger-error" labels={MESSENGER_FIELD_LABELS} />
+
+      {mode === 'edit' ? (
+        <MessengerForm
+          idPrefix={`messenger-${m.id}`}
+          testId="messenger-edit-form"
+          initial={m}
+          autoFocus
+          submitLabel={save.busy ? 'Saving…' : 'Save'}
+          busy={save.busy}
+          error={save.error}
+          onSubmit={(input) => void saveEdit(input)}
+          onCancel={() => { save.setError(null); go('view', 'edit'); }}
+        />
+      ) : null}
+
+      {mode === 'delete' ? (
+        <div class="confirm" role="group" aria-labelledby={`delete-${m.id}`} data-testid="messenger-delete-confirmation">
+          <p id={`delete-${m.id}`}>
+            Delete the messenger channel “{m.name}”? Its users can no longer write through it; their conversations stay in the inbox.
+            If you add the messenger again, its users start as new visitors.
+          </p>
+          <div class="form-actions">
+            <button type="button" class="btn danger" data-testid="messenger-delete-confirm" disabled={action.busy} onClick={() => void destroy()}>
+              Delete channel
+            </button>
+            <button ref={cancelDelete} type="button" class="btn subtle" onClick={() => go('view', 'delete')}>Cancel</button>
+          </div>
+        </div>
+      ) : null}
+    </li>
+  );
+}
