@@ -63,7 +63,10 @@ export function createDeps(opts: {
     node, deliverers, leaseMs: config.OUTBOX_LEASE_MS, lockMs: config.OUTBOX_LOCK_MS, ...opts.outboxOptions,
   });
   const sealer = new Sealer(deriveKey(secretKey, 'secrets-at-rest'));
-  const messengers = new MessengerChannel({ store, clock, conversations, sealer, outbox, logger });
+  const messengers = new MessengerChannel({
+    store, blobs, maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024, fileUrl: (id) => config.PUBLIC_URL + urls.fileUrl(id, clock.now()),
+    clock, conversations, sealer, outbox, logger,
+  });
   deliverers.messenger = messengers.deliverer();
   events.on('message.created', ({ message, conversation }) => messengers.onMessageCreated(message, conversation));
   return {

@@ -11,6 +11,7 @@ import { AgentClient, setupInstallation, startServer, type TestServer } from '..
 import type { SiteView } from '../../server/transport/views';
 
 const CODE = 'peer-confirmation-code';
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 /** A messenger backend: answers the confirmation request, records signed replies. */
 class Peer {
@@ -23,6 +24,12 @@ class Peer {
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
+      if (req.method === 'GET') {
+        // Files the messenger's users "sent": Parley downloads them by URL.
+        if (req.url === '/files/photo.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+        if (req.url === '/files/page.html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<script>alert(1)</script>');
+        return res.writeHead(404).end();
+      }
       let raw = '';
       req.on('data', (c) => (raw += c));
       req.on('end', () => {
@@ -191,6 +198,36 @@ describe('messenger channel', () => {
     const on = await admin.post(`/api/messengers/${messenger.id}/connect`);
     assert.equal(on.body.status, 'active');
     await waitFor(() => peer.replies.some((r) => r.body.message.text === 'held while disconnected'), 60_000, 'held reply');
+  });
+
+  it('attachments by URL are downloaded and stored; disallowed types refuse the message; agent files go out as links', async () => {
+    const files = `http://127.0.0.1:${peer.port}/files`;
+    const sent = await send({ message_id: 'm-att', user: { id: 'u-42' }, text: '', attachments: [{ url: `${files}/photo.png` }] });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const { messages } = (await admin.get(`/api/conversations/${sent.body.conversation_id}/messages`)).body;
+    const stored = messages.find((m: any) => m.id === sent.body.message_id);
+    assert.deepEqual([stored.attachments[0].name, stored.attachments[0].type, stored.attachments[0].size], ['photo.png', 'image/png', PNG.length]);
+    const bytes = Buffer.from(await (await fetch(srv.url + stored.attachments[0].url)).arrayBuffer());
+    assert.deepEqual(bytes, PNG);
+
+    const before = (await admin.get(`/api/conversations/${sent.body.conversation_id}/messages`)).body.messages.length;
+    const refused = await send({ message_id: 'm-html', user: { id: 'u-42' }, text: 'see this', attachments: [{ url: `${files}/page.html` }] });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.details[0].path, 'attachments.0');
+    const missing = await send({ message_id: 'm-404', user: { id: 'u-42' }, text: 'x', attachments: [{ url: `${files}/nope.png` }] });
+    assert.equal(missing.status, 400);
+    assert.match(missing.body.error.details[0].message, /HTTP 404/);
+    assert.equal((await admin.get(`/api/conversations/${sent.body.conversation_id}/messages`)).body.messages.length, before, 'nothing stored');
+
+    const form = new FormData();
+    form.append('file', new Blob(['quote'], { type: 'application/pdf' }), 'quote.pdf');
+    const up = await admin.request('POST', '/api/attachments', form);
+    await admin.post(`/api/conversations/${sent.body.conversation_id}/messages`, { clientId: randomUUID(), text: 'our quote', attachmentIds: [up.body.id] });
+    await waitFor(() => peer.replies.some((r) => r.body.message.text === 'our quote'), 10_000, 'reply with a file');
+    const out = peer.replies.find((r) => r.body.message.text === 'our quote')!.body.message.attachments[0];
+    assert.deepEqual([out.name, out.type, out.size], ['quote.pdf', 'application/pdf', 5]);
+    const link = out.url.replace(srv.deps.config.PUBLIC_URL, srv.url);
+    assert.equal(await (await fetch(link)).text(), 'quote', 'the link downloads the file');
   });
 
   it('operators can start a conversation with a known user; rename and delete', async () => {

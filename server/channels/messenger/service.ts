@@ -7,11 +7,12 @@ import type { Conversations } from '../../core/conversations';
 import { DeliveryError } from '../../core/delivery';
 import { ParleyError } from '../../core/errors';
 import { newId } from '../../core/ids';
-import { DuplicateKeyError, messengerSource, type Clock, type OutboxJob, type Store } from '../../core/ports';
+import { DuplicateKeyError, messengerSource, type BlobStore, type Clock, type OutboxJob, type Store } from '../../core/ports';
 import type { Agent, Conversation, Message, Messenger, Site, Visitor } from '../../core/types';
 import type { Outbox } from '../../jobs/outbox';
 import type { Sealer } from '../../security/sealed';
 import { postJson } from '../http/deliver';
+import { fetchAttachment } from './fetch-attachment';
 import { REPLAY_WINDOW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER, signedHeaders, verify } from './signature';
 import { confirmationCodeOf, inboundMessage, type ConfirmationRequest, type InboundMessage, type OutboundMessage } from './wire';
 
@@ -27,6 +28,10 @@ export interface MessengerInput {
 
 interface Deps {
   store: Store;
+  blobs: BlobStore;
+  maxUploadBytes: number;
+  /** An absolute, signed download URL for an attachment id. */
+  fileUrl: (attachmentId: string) => string;
   clock: Clock;
   conversations: Conversations;
   sealer: Sealer;
@@ -147,8 +152,25 @@ export class MessengerChannel {
     if (!site) throw new ParleyError('NOT_FOUND');
     const visitor = await this.visitorFor(messenger, input.user);
     await this.reopenIfReturning(messenger, visitor);
-    const result = await this.deps.conversations.receiveFromVisitor(site, visitor, { clientId: `messenger:${input.message_id}`, text: input.text }, { channel: 'messenger' });
-    return result;
+    const attachmentIds = await this.download(input.attachments ?? [], visitor);
+    return this.deps.conversations.receiveFromVisitor(site, visitor, { clientId: `messenger:${input.message_id}`, text: input.text, attachmentIds }, { channel: 'messenger' });
+  }
+
+  /** Every file is fetched before anything is stored: one bad URL refuses the whole message. */
+  private async download(attachments: NonNullable<InboundMessage['attachments']>, visitor: Visitor): Promise<string[]> {
+    const { store, blobs, clock, maxUploadBytes } = this.deps;
+    const files = await Promise.all(attachments.map((a, i) => fetchAttachment(a, i, maxUploadBytes)));
+    const ids: string[] = [];
+    for (const file of files) {
+      const id = newId();
+      await blobs.put(id, file.data);
+      await store.createAttachment({
+        id, messageId: null, conversationId: null, uploaderKind: 'visitor', uploaderId: visitor.id,
+        name: file.name, type: file.type, size: file.data.byteLength, createdAt: clock.now(),
+      });
+      ids.push(id);
+    }
+    return ids;
   }
 
   /** The visitor behind a messenger user: found by the link, or created and linked (race-safe). */
@@ -205,6 +227,7 @@ export class MessengerChannel {
       messenger_id: messengerId,
       message: {
         id: message.id, conversation_id: conversation.id, user_id: link.externalId, text: message.text,
+        attachments: message.attachments.map((a) => ({ name: a.name, type: a.type, size: a.size, url: this.deps.fileUrl(a.id) })),
         agent: { name: agent?.name ?? null }, created_at: new Date(message.createdAt).toISOString(),
       },
     };

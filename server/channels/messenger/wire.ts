@@ -13,8 +13,15 @@ export const inboundMessage = z.object({
     email: z.email().max(254).optional(),
     avatar_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
   }),
-  text: z.string().min(1, 'text must not be empty').max(10_000),
-}).meta({ title: 'Parley messenger inbound message' });
+  text: z.string().max(10_000).default(''),
+  /** Files Parley downloads (http or https, within the upload size limit and allowed types). */
+  attachments: z.array(z.object({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    name: z.string().trim().min(1).max(200).optional(),
+    type: z.string().max(100).optional(),
+  })).max(10).optional(),
+}).refine((m) => m.text.trim() !== '' || (m.attachments?.length ?? 0) > 0, { message: 'Send a text, attachments, or both.', path: ['text'] })
+  .meta({ title: 'Parley messenger inbound message' });
 export type InboundMessage = z.infer<typeof inboundMessage>;
 
 /** What Parley POSTs to the messenger's webhook. */
@@ -27,6 +34,8 @@ export interface OutboundMessage {
     /** The messenger's user id the reply is for. */
     user_id: string;
     text: string;
+    /** Signed download links, valid for a day: the messenger should fetch and keep the files. */
+    attachments: { name: string; type: string; size: number; url: string }[];
     agent: { name: string | null };
     created_at: string;
   };
