@@ -1,7 +1,7 @@
 // The dashboard's only door to the REST API: same-origin fetch with the session cookie,
 // JSON bodies, the CSRF header on every state-changing request, and one typed error.
 import type {
-  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, ErrorBody, MessageView, MessengerView,
+  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, ErrorBody, MessageView, MessengerView, OutboxJobView,
   PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings,
 } from './types';
 
@@ -135,6 +135,16 @@ export const updateMessenger = (id: string, body: Partial<MessengerInput>) => re
 export const deleteMessenger = (id: string) => request<void>('DELETE', `/api/messengers/${enc(id)}`);
 export const connectMessenger = (id: string) => request<MessengerView>('POST', `/api/messengers/${enc(id)}/connect`);
 export const disconnectMessenger = (id: string) => request<MessengerView>('POST', `/api/messengers/${enc(id)}/disconnect`);
+/** An operator writes first to a user who has written through the messenger before. */
+export const startMessengerConversation = (id: string, body: { userId: string; text: string; clientId: string }) =>
+  request<{ conversationId: string; message: MessageView }>('POST', `/api/messengers/${enc(id)}/conversations`, body);
+
+// ---- outbox (admins) -------------------------------------------------------------------
+
+export type OutboxStatus = OutboxJobView['status'];
+export const listOutbox = (status: OutboxStatus, limit = 100) => request<OutboxJobView[]>('GET', `/api/outbox${query({ status, limit })}`);
+/** Sends a dead delivery again: it comes back as pending. */
+export const retryOutbox = (id: string) => request<OutboxJobView>('POST', `/api/outbox/${enc(id)}/retry`);
 
 // ---- conversations ---------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // Server view and event types, imported as types only: no server code reaches the bundle.
 export type {
   AgentView, AgentPublicView, AttachmentView, AuthView, Channel, ConversationStatus, ConversationView,
-  DepartmentView, ErrorBody, MessageView, MessengerView, PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings, Ack,
+  DepartmentView, ErrorBody, MessageView, MessengerView, OutboxJobView, PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings, Ack,
 } from '../server/transport/views';
 export type { AgentClientEvents, AgentServerEvents, SendAck, SendPayload } from '../server/transport/realtime/events';
 export type { FieldRule } from '../server/core/types';

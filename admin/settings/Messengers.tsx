@@ -1,14 +1,17 @@
 // Messenger channels per website: the company's own messengers, connected by webhook. A
 // list with status, the addresses to paste into the messenger, connect / disconnect /
-// edit / delete, and a form to add one.
+// edit / delete, a form to add one, and (where operators may) a form to write first to a
+// known user of an active channel.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
-  connectMessenger, createMessenger, deleteMessenger, disconnectMessenger, errorOf, listMessengers, listSites, updateMessenger,
+  connectMessenger, createMessenger, deleteMessenger, disconnectMessenger, errorOf, listMessengers, listSites, startMessengerConversation,
+  updateMessenger,
   type MessengerInput,
 } from '../api';
 import { CopyField } from '../components/CopyField';
-import { ErrorBox, Notice, useAction } from '../components/ui';
-import { hrefOf } from '../state/route';
+import { ErrorBox, Field, Notice, inputValue, splitFieldErrors, useAction } from '../components/ui';
+import { newClientId } from '../lib/format';
+import { hrefOf, navigate } from '../state/route';
 import type { ErrorBody, MessengerView, SiteView } from '../types';
 import { MESSENGER_FIELD_LABELS, MessengerForm } from './MessengerForm';
 
@@ -265,6 +268,8 @@ function MessengerRow({ messenger: m, onChanged, onDeleted, onRefresh }: RowProp
       <Notice text={notice} />
       <ErrorBox error={action.error} testId="messenger-error" labels={MESSENGER_FIELD_LABELS} />
 
+      {mode === 'view' && m.status === 'active' && m.allowOperatorStart ? <StartConversation messenger={m} /> : null}
+
       {mode === 'edit' ? (
         <MessengerForm
           idPrefix={`messenger-${m.id}`}
@@ -294,5 +299,43 @@ function MessengerRow({ messenger: m, onChanged, onDeleted, onRefresh }: RowProp
         </div>
       ) : null}
     </li>
+  );
+}
+
+const START_FIELDS = ['userId', 'text'] as const;
+
+/** An operator writes first to a user who has written through this messenger before. */
+function StartConversation({ messenger: m }: { messenger: MessengerView }) {
+  const [userId, setUserId] = useState('');
+  const [text, setText] = useState('');
+  const start = useAction();
+  const { byField, rest } = splitFieldErrors(start.error, START_FIELDS);
+  const idPrefix = `messenger-start-${m.id}`;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const result = await start.run(() => startMessengerConversation(m.id, { userId: userId.trim(), text, clientId: newClientId() }));
+    if (result) navigate({ view: 'inbox', conversationId: result.conversationId });
+  };
+
+  return (
+    <form class="messenger-start" data-testid="messenger-start" aria-labelledby={`${idPrefix}-h`} onSubmit={(e) => void submit(e)}>
+      <h3 id={`${idPrefix}-h`}>Start a conversation</h3>
+      <p class="muted small">Write first to someone who has written through this messenger before, by their messenger user id.</p>
+      <div class="inline-form">
+        <Field label="User id" error={byField.userId}>
+          <input name="userId" required maxLength={200} spellcheck={false} value={userId} onInput={(e) => setUserId(inputValue(e))}
+            aria-invalid={byField.userId ? true : undefined} />
+        </Field>
+        <Field label="Message" error={byField.text}>
+          <input name="text" required maxLength={10_000} value={text} onInput={(e) => setText(inputValue(e))}
+            aria-invalid={byField.text ? true : undefined} />
+        </Field>
+        <button type="submit" class="btn primary" data-testid="messenger-start-submit" disabled={start.busy}>
+          {start.busy ? 'Sending…' : 'Start conversation'}
+        </button>
+      </div>
+      <ErrorBox error={rest} testId="messenger-start-error" />
+    </form>
   );
 }

@@ -1,6 +1,7 @@
-// Admin settings: departments, agents, sites, messengers (the server enforces the admin role too).
+// Admin settings: departments, agents, sites, messengers, outbox deliveries (the server enforces the admin role too).
 import { hrefOf, type SettingsTab } from '../state/route';
 import { Agents } from './Agents';
+import { Deliveries } from './Deliveries';
 import { Departments } from './Departments';
 import { Messengers } from './Messengers';
 import { Sites } from './Sites';
@@ -10,6 +11,7 @@ const TABS: { tab: SettingsTab; label: string; testId?: string }[] = [
   { tab: 'agents', label: 'Agents' },
   { tab: 'sites', label: 'Sites' },
   { tab: 'messengers', label: 'Messengers', testId: 'nav-messengers' },
+  { tab: 'deliveries', label: 'Deliveries', testId: 'nav-deliveries' },
 ];
 
 export function Settings({ tab }: { tab: SettingsTab }) {
@@ -24,7 +26,7 @@ export function Settings({ tab }: { tab: SettingsTab }) {
           </a>
         ))}
       </nav>
-      {tab === 'departments' ? <Departments /> : tab === 'agents' ? <Agents /> : tab === 'messengers' ? <Messengers /> : <Sites />}
+      {tab === 'departments' ? <Departments /> : tab === 'agents' ? <Agents /> : tab === 'messengers' ? <Messengers /> : tab === 'deliveries' ? <Deliveries /> : <Sites />}
     </div>
   );
 }
