@@ -182,11 +182,20 @@ describe('browser: messenger channels in the admin settings', () => {
     await form.locator('[type=submit]').click();
     await row().locator('[data-testid=messenger-name]', { hasText: 'Staff messenger' }).waitFor();
     assert.equal(await row().getAttribute('data-status'), 'disconnected', 'a rename alone needs no new handshake');
+    // The save closes the form and reloads the list: let both finish before editing again,
+    // or the reload can replace the form being typed into.
+    await form.waitFor({ state: 'detached' });
+    await page.waitForLoadState('networkidle');
 
     await row().locator('[data-testid=messenger-edit]').click();
+    await form.waitFor();
     await form.locator('[name=confirmationCode]').fill('a-new-code-5678');
+    assert.equal(await form.locator('[name=confirmationCode]').inputValue(), 'a-new-code-5678');
     await row().screenshot({ path: join(shotsDir, 'messenger-edit.png') });
+    const saved = page.waitForResponse((r) => r.url().endsWith(`/api/messengers/${id}`) && r.request().method() === 'PATCH');
     await form.locator('[type=submit]').click();
+    const body = await (await saved).json();
+    assert.equal(body.status, 'pending', `the new code was sent: ${JSON.stringify(body)}`);
     await page.locator(`[data-testid=messenger-row][data-id="${id}"][data-status=pending]`).waitFor();
     const stored = await onServer();
     assert.equal(stored.name, 'Staff messenger');
