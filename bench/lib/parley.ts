@@ -7,16 +7,17 @@ export const RAISED_LIMITS = { SOCKET_EVENTS_PER_10S: '1000000', HTTP_PUBLIC_PER
 
 /**
  * Starts `node server/main.ts` on 127.0.0.1. Without `existingDir` the data directory is a
- * fresh temp dir removed by stop(); with it, the caller owns the directory.
+ * fresh temp dir removed by stop(); with it, the caller owns the directory. `env` adds
+ * settings (MONGODB_URI, REDIS_URL, SECRET_KEY, NODE_NAME...).
  */
-export async function startParley(nodeArgs: string[] = [], existingDir?: string): Promise<Server & { dataDir: string }> {
+export async function startParley(nodeArgs: string[] = [], existingDir?: string, env: Record<string, string> = {}): Promise<Server & { dataDir: string }> {
   const port = await freePort();
   const dataDir = existingDir ?? tempDir('parley-bench-');
   const srv = await startNode({
     script: 'server/main.ts',
     nodeArgs,
     port,
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...RAISED_LIMITS },
+    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...RAISED_LIMITS, ...env },
     ready: /Dashboard: http/,
   });
   return {
@@ -68,11 +69,14 @@ export async function setupInstallation(base: string): Promise<{ admin: Dashboar
   return { admin, siteKey: sites[0].widgetKey };
 }
 
-/** Creates an agent (role agent, no departments: sees every conversation) and logs in as them. */
-export async function createAgent(admin: Dashboard, i: number): Promise<Dashboard> {
+/**
+ * Creates an agent (role agent, no departments: sees every conversation) and logs in as
+ * them, on `loginBase` when given (another node of the same installation).
+ */
+export async function createAgent(admin: Dashboard, i: number, loginBase = admin.base): Promise<Dashboard> {
   const email = `agent${i}@bench.test`;
   await admin.call('POST', '/api/agents', { name: `Agent ${i}`, email, password: PASSWORD, role: 'agent' });
-  const agent = new Dashboard(admin.base);
+  const agent = new Dashboard(loginBase);
   await agent.call('POST', '/api/auth/login', { email, password: PASSWORD });
   return agent;
 }

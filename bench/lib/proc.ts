@@ -1,26 +1,122 @@
 // Child processes, temp dirs and deadlines for the benchmarks: everything started here is
 // stopped and removed on exit, on error, on Ctrl-C and when the overall deadline passes.
+// Resources started elsewhere (a FerretDB, a redis-server) register an async stop with
+// onCleanup(); runBench awaits those before it exits, and as a last resort every child
+// process still alive at exit (they can only be ours) is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const cleanups = new Set<() => Promise<void>>();
+
+/** Direct child processes of this process that are still alive (from /proc). */
+export function childPids(): number[] {
+  const pids: number[] = [];
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const list = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
+      if (list) pids.push(...list.split(/\s+/).map(Number));
+    }
+  } catch {
+    // no /proc/<pid>/task/<tid>/children on this kernel: the tracked children only
+  }
+  return pids.filter((pid) => {
+    try {
+      return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); // not a zombie
+    } catch {
+      return false;
+    }
+  });
+}
 
 function cleanupSync(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   children.clear();
+  // Anything else this process spawned (through helpers that do not track here) and that
+  // an async cleanup did not stop: our own children only, by pid.
+  for (const pid of childPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs.clear();
 }
 
 process.on('exit', cleanupSync);
+
+/** Registers an async stop to run before the benchmark exits; returns its unregister function. */
+export function onCleanup(fn: () => Promise<void>): () => void {
+  cleanups.add(fn);
+  return () => void cleanups.delete(fn);
+}
+
+/**
+ * Runs the registered async cleanups (at most `timeoutMs` in all), again for any registered
+ * meanwhile (something that was starting when the exit began), then the synchronous one.
+ */
+async function cleanupAll(timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((cleanups.size || starting) && Date.now() < deadline) {
+    const pending = [...cleanups];
+    cleanups.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending.map(async (fn) => fn())),
+      new Promise<void>((ok) => { timer = setTimeout(ok, Math.max(0, deadline - Date.now())); }),
+    ]);
+    clearTimeout(timer);
+    if (starting) await sleep(50); // a start under way registers its cleanup when it is done
+  }
+  cleanupSync();
+}
+
+/** Set when the exit has begun: the cleanup under way, then process.exit with the first code asked for. */
+let exiting: Promise<never> | null = null;
+
+/** Throws once the benchmark is exiting (Ctrl-C, deadline, failure): nothing new is started then. */
+export function assertNotExiting(): void {
+  if (exiting) throw new Error('the benchmark is exiting');
+}
+
+let starting = 0;
+/**
+ * Runs `start` (which spawns something and registers its cleanup with onCleanup) so that an
+ * exit beginning meanwhile waits for it and then cleans it up too.
+ */
+export async function whileStarting<T>(start: () => Promise<T>): Promise<T> {
+  assertNotExiting();
+  starting++;
+  try {
+    return await start();
+  } finally {
+    starting--;
+  }
+}
+
+/** Cleans up, then exits with `code`; later calls wait for the exit already under way (and its code). */
+function cleanExit(code: number): Promise<never> {
+  exiting ??= (async () => {
+    await cleanupAll().catch(() => undefined);
+    process.exit(code);
+  })();
+  return exiting;
+}
+
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
+    if (exiting) {
+      console.error(`\n${sig} again: exiting without waiting for the cleanup`);
+      process.exit(130);
+    }
     console.error(`\n${sig}: stopping`);
-    process.exit(130);
+    void cleanExit(130);
   });
 }
 
@@ -28,14 +124,20 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 export function runBench(name: string, deadlineMs: number, main: () => Promise<void>): void {
   const timer = setTimeout(() => {
     console.error(`${name}: overall deadline of ${Math.round(deadlineMs / 1000)} s exceeded`);
-    process.exit(2);
+    void cleanExit(2);
   }, deadlineMs);
   timer.unref();
+  const crash = (what: string) => (err: unknown) => {
+    console.error(`${name} failed (${what}):`, err instanceof Error ? err.stack ?? err.message : err);
+    void cleanExit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
   main().then(
-    () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
+    () => cleanExit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (err: unknown) => {
       console.error(`${name} failed:`, err instanceof Error ? err.stack ?? err.message : err);
-      process.exit(1);
+      return cleanExit(1);
     },
   );
 }
@@ -70,6 +172,8 @@ export interface Server {
   url: string;
   /** Runs a full GC in the server (IPC to the gc-hook preload); resolves with its memory usage after it. */
   gc(): Promise<NodeJS.MemoryUsage>;
+  /** What it printed so far (stdout and stderr, the last 64 kB). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -80,6 +184,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
  * `env` and resolves when stdout matches `ready`.
  */
 export async function startNode(opts: { script: string; args?: string[]; nodeArgs?: string[]; env: Record<string, string>; ready: RegExp; port: number; timeoutMs?: number }): Promise<Server> {
+  assertNotExiting();
   const child = spawn(process.execPath, [
     '--expose-gc', ...(opts.nodeArgs ?? []), '--import', 'tsx', '--import', './bench/lib/gc-hook.ts', opts.script, ...(opts.args ?? []),
   ], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -88,14 +193,14 @@ export async function startNode(opts: { script: string; args?: string[]; nodeArg
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${opts.script} not ready after ${opts.timeoutMs ?? 30000} ms; output:\n${out}`)), opts.timeoutMs ?? 30000);
     const onData = (b: Buffer) => {
-      out += b.toString();
+      out = (out + b.toString()).slice(-65536);
       if (opts.ready.test(out)) {
         clearTimeout(timer);
         ok();
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { out = (out + b.toString()).slice(-65536); });
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
       fail(new Error(`${opts.script} exited (${code ?? sig}) before it was ready; output:\n${out}`));
@@ -109,6 +214,7 @@ export async function startNode(opts: { script: string; args?: string[]; nodeArg
     child,
     pid: child.pid!,
     url: `http://127.0.0.1:${opts.port}`,
+    output: () => out,
     gc: () => new Promise<NodeJS.MemoryUsage>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error('no gc answer')), 10000);
       child.once('message', (m: { gc: boolean; memory: NodeJS.MemoryUsage }) => {
