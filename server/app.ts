@@ -122,15 +122,17 @@ export function buildApp(deps: Deps): BuiltApp {
     // No connectionStateRecovery: clients catch up from their last sequence number, which
     // also survives a server restart, and the adapter does not buffer every broadcast.
   });
-  const detach = attachRealtime(io, deps);
+  const realtime = attachRealtime(io, deps);
 
   return {
     app,
     server,
     io,
     close: async () => {
-      detach();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Disconnects above start presence bookkeeping; let it finish before the store closes.
+      await realtime.drain();
+      realtime.detach();
       server.closeAllConnections();
     },
   };

@@ -12,6 +12,7 @@ import { agentKey } from '../present';
 import { sendPayload } from '../schemas';
 import type { AgentClientEvents, AgentServerEvents } from './events';
 import { connectError, on, rateLimit, socketLimiter } from './handlers';
+import type { PendingWork } from './pending';
 import { roomsOfAgent } from './rooms';
 
 interface AgentData {
@@ -35,7 +36,7 @@ export function sameOrigin(origin: string | undefined, host: string | undefined)
   }
 }
 
-export function attachAgentNamespace(nsp: AgentNamespace, deps: Deps, emitToVisitor: (visitorId: string) => ReturnType<Namespace['to']>): void {
+export function attachAgentNamespace(nsp: AgentNamespace, deps: Deps, emitToVisitor: (visitorId: string) => ReturnType<Namespace['to']>, pending: PendingWork): void {
   const { accounts, conversations, presenter, presence, logger, store, events } = deps;
   const limiter = socketLimiter(deps.config.SOCKET_EVENTS_PER_10S);
 
@@ -92,9 +93,9 @@ export function attachAgentNamespace(nsp: AgentNamespace, deps: Deps, emitToVisi
     });
 
     socket.on('disconnect', () => {
-      void registered.then(() => presence.disconnected(agentKey(agentId), socket.id)).then(async (last) => {
+      pending.track(registered.then(() => presence.disconnected(agentKey(agentId), socket.id)).then(async (last) => {
         if (last) events.emit('agent.presence', { agentId, status: 'offline' });
-      }).catch((err) => logger.error({ err }, 'agent disconnect bookkeeping failed'));
+      }).catch((err) => logger.error({ err }, 'agent disconnect bookkeeping failed')));
     });
 
     try {

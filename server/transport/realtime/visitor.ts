@@ -10,6 +10,7 @@ import { optionalEmail, sendPayload } from '../schemas';
 import { agentsState } from '../widget-state';
 import type { VisitorClientEvents, VisitorServerEvents } from './events';
 import { connectError, on, rateLimit, socketLimiter } from './handlers';
+import type { PendingWork } from './pending';
 import { roomsOfConversation, visitorRoom } from './rooms';
 
 interface VisitorData {
@@ -33,7 +34,7 @@ const visitorPatch = z.object({
 const typingReq = z.object({ typing: z.boolean() });
 const readReq = z.object({ seq: z.number().int().min(0) });
 
-export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitToAgents: (rooms: string[]) => ReturnType<Namespace['to']>): void {
+export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitToAgents: (rooms: string[]) => ReturnType<Namespace['to']>, pending: PendingWork): void {
   const { store, visitorTokens, conversations, presenter, presence, logger, events } = deps;
   const limiter = socketLimiter(deps.config.SOCKET_EVENTS_PER_10S);
 
@@ -111,11 +112,11 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
     });
 
     socket.on('disconnect', () => {
-      void presence.disconnected(visitorKey(visitorId), socket.id).then(async (last) => {
+      pending.track(presence.disconnected(visitorKey(visitorId), socket.id).then(async (last) => {
         if (!last) return;
         const visitor = await store.updateVisitor(visitorId, { lastSeenAt: deps.clock.now() });
         if (visitor) events.emit('visitor.updated', { visitor });
-      }).catch((err) => logger.error({ err }, 'visitor disconnect bookkeeping failed'));
+      }).catch((err) => logger.error({ err }, 'visitor disconnect bookkeeping failed')));
     });
 
     async function updateVisitor(patch: Parameters<typeof store.updateVisitor>[1]): Promise<Visitor> {
