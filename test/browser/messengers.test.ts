@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN, setupInstallation, startServer, type AgentClient, type TestServer } from '../helpers/server';
-import { launchChromium, shotsDir } from '../helpers/browser';
+import { launchChromium, shotsDir, signInToDashboard } from '../helpers/browser';
 import type { MessengerView, SiteView } from '../../server/transport/views';
 
 const CODE = 'right-code-2024';
@@ -74,11 +74,7 @@ describe('browser: messenger channels in the admin settings', () => {
   });
 
   it('an admin signs in and opens Settings → Messengers', async () => {
-    await page.goto(`${srv.url}/admin/`);
-    const form = page.locator('[data-testid=login-form]');
-    await form.locator('[name=email]').fill(ADMIN.email);
-    await form.locator('[name=password]').fill(ADMIN.password);
-    await form.locator('[type=submit]').click();
+    await signInToDashboard(page, srv.url, ADMIN.email, ADMIN.password);
     await page.locator('[data-testid=nav-settings]').click();
     await page.locator('[data-testid=nav-messengers]').click();
     await page.locator('[data-testid=messenger-form]').waitFor();

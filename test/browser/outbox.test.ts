@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN, setupInstallation, startServer, type AgentClient, type TestServer } from '../helpers/server';
-import { launchChromium, shotsDir } from '../helpers/browser';
+import { launchChromium, shotsDir, signInToDashboard } from '../helpers/browser';
 import { signedHeaders } from '../../server/channels/messenger/signature';
 import type { SiteView } from '../../server/transport/views';
 
@@ -90,11 +90,7 @@ describe('browser: outbox deliveries and operator-started messenger conversation
   });
 
   it('an admin opens Settings → Deliveries and sees it with the reason', async () => {
-    await page.goto(`${srv.url}/admin/`);
-    const form = page.locator('[data-testid=login-form]');
-    await form.locator('[name=email]').fill(ADMIN.email);
-    await form.locator('[name=password]').fill(ADMIN.password);
-    await form.locator('[type=submit]').click();
+    await signInToDashboard(page, srv.url, ADMIN.email, ADMIN.password);
     await page.locator('[data-testid=nav-settings]').click();
     await page.locator('[data-testid=nav-deliveries]').click();
     assert.match(page.url(), /#\/settings\/deliveries$/);

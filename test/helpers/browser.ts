@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const shotsDir = join(process.cwd(), '.test-tmp', 'screenshots');
@@ -40,4 +40,14 @@ export async function serveHostPage(parleyUrl: string, siteKey: string, lang = '
     url: `http://localhost:${port}/`,
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
+}
+
+/** Opens the dashboard and signs in through its login form; resolves once it is live. */
+export async function signInToDashboard(page: Page, parleyUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${parleyUrl}/admin/`);
+  const form = page.locator('[data-testid=login-form]');
+  await form.locator('[name=email]').fill(email);
+  await form.locator('[name=password]').fill(password);
+  await form.locator('[type=submit]').click();
+  await page.locator('[data-testid=conn-state][data-state=connected]').waitFor();
 }
