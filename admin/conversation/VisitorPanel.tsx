@@ -27,7 +27,7 @@ export function VisitorPanel({ conversation: conv, visitor, onChange }: Props) {
   const team = useStore(agents);
   const deps = useStore(departments);
   const { busy, error, run } = useAction();
-  const v = visitor ?? { ...conv.visitor, currentPage: null, pages: [], locale: null, userAgent: null };
+  const v = visitor ?? { ...conv.visitor, currentPage: null, pages: [], locale: null, userAgent: null, avatarUrl: null };
   const act = (fn: () => Promise<ConversationView>) => run(async () => {
     onChange(await fn());
     return true;
@@ -50,6 +50,7 @@ export function VisitorPanel({ conversation: conv, visitor, onChange }: Props) {
         <span class={`online-dot${v.online ? ' on' : ''}`} role="img" aria-label={v.online ? 'Online' : 'Offline'} />
         Visitor
       </h2>
+      {httpUrl(v.avatarUrl) && <img class="visitor-avatar" data-testid="visitor-avatar" src={httpUrl(v.avatarUrl)!} alt="" width={48} height={48} />}
       <dl class="facts">
         <dt>Name</dt>
         <dd data-testid="visitor-name">{v.name ?? visitorLabel(v)}</dd>

@@ -18,7 +18,7 @@ export type SitePatch = Partial<Pick<Site, 'name' | 'allowedOrigins' | 'appearan
 export type NewAgent = Omit<Agent, 'createdAt'>;
 export type AgentPatch = Partial<Pick<Agent, 'email' | 'name' | 'role' | 'passwordHash' | 'departments' | 'avatarUrl' | 'status'>>;
 export type NewVisitor = Omit<Visitor, 'createdAt' | 'lastSeenAt'>;
-export type VisitorPatch = Partial<Pick<Visitor, 'name' | 'email' | 'currentPage' | 'pages' | 'locale' | 'userAgent' | 'lastSeenAt'>>;
+export type VisitorPatch = Partial<Pick<Visitor, 'name' | 'email' | 'currentPage' | 'pages' | 'locale' | 'userAgent' | 'avatarUrl' | 'lastSeenAt'>>;
 
 export interface NewConversation {
   id: string;

@@ -74,6 +74,8 @@ export interface Visitor {
   pages: string[];
   locale: string | null;
   userAgent: string | null;
+  /** A picture from another channel's profile (a messenger user's avatar), http(s) only. */
+  avatarUrl: string | null;
   createdAt: number;
   lastSeenAt: number;
 }

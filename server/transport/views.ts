@@ -70,6 +70,7 @@ export interface VisitorView {
   pages: string[];
   locale: string | null;
   userAgent: string | null;
+  avatarUrl: string | null;
   online: boolean;
   createdAt: number;
   lastSeenAt: number;

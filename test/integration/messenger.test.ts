@@ -111,7 +111,7 @@ describe('messenger channel', () => {
   });
 
   it('a signed message opens a conversation; a retry of the same message id is stored once', async () => {
-    const msg = { message_id: 'm-1', user: { id: 'u-42', name: 'Ann', email: 'ann@example.com' }, text: 'Hello from Acme Talk' };
+    const msg = { message_id: 'm-1', user: { id: 'u-42', name: 'Ann', email: 'ann@example.com', avatar_url: 'https://cdn.example.com/ann.png' }, text: 'Hello from Acme Talk' };
     const first = await send(msg);
     assert.equal(first.status, 201, JSON.stringify(first.body));
     assert.equal(first.body.duplicate, false);
@@ -124,6 +124,7 @@ describe('messenger channel', () => {
     assert.equal(conv.conversation.channel, 'messenger');
     assert.equal(conv.visitor.name, 'Ann');
     assert.equal(conv.visitor.email, 'ann@example.com');
+    assert.equal(conv.visitor.avatarUrl, 'https://cdn.example.com/ann.png', 'the messenger profile picture is kept');
     const second = await send({ ...msg, message_id: 'm-2', text: 'Are you there?' });
     assert.equal(second.body.conversation_id, first.body.conversation_id, 'a known user continues their conversation');
     const { messages } = (await admin.get(`/api/conversations/${first.body.conversation_id}/messages`)).body;

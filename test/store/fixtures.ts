@@ -34,7 +34,7 @@ export function newAgent(id: string, over: Partial<NewAgent> = {}): NewAgent {
 
 export function newVisitor(id: string, siteId: string, over: Partial<NewVisitor> = {}): NewVisitor {
   return {
-    id, siteId, name: null, email: null, currentPage: null, pages: [], locale: 'en', userAgent: 'test', ...over,
+    id, siteId, name: null, email: null, currentPage: null, pages: [], locale: 'en', userAgent: 'test', avatarUrl: null, ...over,
   };
 }
 

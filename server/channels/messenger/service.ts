@@ -182,12 +182,16 @@ export class MessengerChannel {
     if (!visitor) {
       const created = await store.createVisitor({
         id: newId(), siteId: messenger.siteId, name: user.name ?? null, email: user.email ?? null,
-        currentPage: null, pages: [], locale: null, userAgent: `${messenger.name} (messenger)`,
+        currentPage: null, pages: [], locale: null, userAgent: `${messenger.name} (messenger)`, avatarUrl: user.avatar_url ?? null,
       });
       const bound = await store.linkExternalId({ source, externalId: user.id, visitorId: created.id });
       visitor = bound.created ? created : (await store.getVisitor(bound.visitorId)) ?? created;
     }
-    const patch = { ...(user.name && user.name !== visitor.name && { name: user.name }), ...(user.email && user.email !== visitor.email && { email: user.email }) };
+    const patch = {
+      ...(user.name && user.name !== visitor.name && { name: user.name }),
+      ...(user.email && user.email !== visitor.email && { email: user.email }),
+      ...(user.avatar_url && user.avatar_url !== visitor.avatarUrl && { avatarUrl: user.avatar_url }),
+    };
     if (Object.keys(patch).length) visitor = (await store.updateVisitor(visitor.id, patch)) ?? visitor;
     return visitor;
   }

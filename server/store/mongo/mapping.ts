@@ -55,14 +55,14 @@ export function sessionDoc(s: Session): SessionDoc {
 export function toVisitor(d: VisitorDoc): Visitor {
   return {
     id: d._id, siteId: d.siteId, name: orNull(d.name), email: orNull(d.email), currentPage: orNull(d.currentPage),
-    pages: list(d.pages), locale: orNull(d.locale), userAgent: orNull(d.userAgent),
+    pages: list(d.pages), locale: orNull(d.locale), userAgent: orNull(d.userAgent), avatarUrl: orNull(d.avatarUrl),
     createdAt: d.createdAt, lastSeenAt: d.lastSeenAt,
   };
 }
 export function visitorDoc(v: Visitor): VisitorDoc {
   return {
     _id: v.id, siteId: v.siteId, name: v.name, email: v.email, currentPage: v.currentPage, pages: [...v.pages],
-    locale: v.locale, userAgent: v.userAgent, createdAt: v.createdAt, lastSeenAt: v.lastSeenAt,
+    locale: v.locale, userAgent: v.userAgent, avatarUrl: v.avatarUrl, createdAt: v.createdAt, lastSeenAt: v.lastSeenAt,
   };
 }
 

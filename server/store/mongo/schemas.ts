@@ -32,7 +32,7 @@ export interface AgentDoc {
 export interface SessionDoc { _id: string; agentId: string; csrfToken: string; createdAt: number; expiresAt: number }
 export interface VisitorDoc {
   _id: string; siteId: string; name: string | null; email: string | null; currentPage: string | null;
-  pages: string[]; locale: string | null; userAgent: string | null; createdAt: number; lastSeenAt: number;
+  pages: string[]; locale: string | null; userAgent: string | null; avatarUrl?: string | null; createdAt: number; lastSeenAt: number;
 }
 export interface ConversationDoc {
   _id: string; siteId: string; visitorId: string; status: string;
@@ -127,7 +127,7 @@ sessionSchema.index({ expiresAt: 1 }, { name: 'sessions_expires' });
 
 const visitorSchema = schema<VisitorDoc>({
   siteId: str, name: nullableStr, email: nullableStr, currentPage: nullableStr,
-  pages: { type: [String], default: undefined }, locale: nullableStr, userAgent: nullableStr,
+  pages: { type: [String], default: undefined }, locale: nullableStr, userAgent: nullableStr, avatarUrl: nullableStr,
   createdAt: num, lastSeenAt: num,
 }, 'visitors');
 visitorSchema.index({ siteId: 1 }, { name: 'visitors_site' });

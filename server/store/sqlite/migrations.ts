@@ -209,6 +209,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX remembered_keys_expires ON remembered_keys (expires_at);
     `,
   },
+  {
+    version: 4,
+    description: 'visitor avatars (from messenger profiles)',
+    sql: `ALTER TABLE visitors ADD COLUMN avatar_url TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

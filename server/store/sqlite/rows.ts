@@ -17,7 +17,7 @@ export interface AgentRow {
 export interface SessionRow { id: string; agent_id: string; csrf_token: string; created_at: number; expires_at: number }
 export interface VisitorRow {
   id: string; site_id: string; name: string | null; email: string | null; current_page: string | null;
-  pages: string; locale: string | null; user_agent: string | null; created_at: number; last_seen_at: number;
+  pages: string; locale: string | null; user_agent: string | null; avatar_url: string | null; created_at: number; last_seen_at: number;
 }
 export interface ConversationRow {
   id: string; site_id: string; visitor_id: string; status: string; open_key: string | null;
@@ -80,14 +80,14 @@ export function sessionParams(s: Session) {
 export function toVisitor(r: VisitorRow): Visitor {
   return {
     id: r.id, siteId: r.site_id, name: r.name, email: r.email, currentPage: r.current_page,
-    pages: JSON.parse(r.pages) as string[], locale: r.locale, userAgent: r.user_agent,
+    pages: JSON.parse(r.pages) as string[], locale: r.locale, userAgent: r.user_agent, avatarUrl: r.avatar_url,
     createdAt: r.created_at, lastSeenAt: r.last_seen_at,
   };
 }
 export function visitorParams(v: Visitor) {
   return {
     id: v.id, site_id: v.siteId, name: v.name, email: v.email, current_page: v.currentPage,
-    pages: JSON.stringify(v.pages), locale: v.locale, user_agent: v.userAgent,
+    pages: JSON.stringify(v.pages), locale: v.locale, user_agent: v.userAgent, avatar_url: v.avatarUrl,
     created_at: v.createdAt, last_seen_at: v.lastSeenAt,
   };
 }

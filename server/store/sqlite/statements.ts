@@ -50,11 +50,11 @@ export function prepareStatements(db: Database.Database) {
     sessionDeleteOfAgent: p('DELETE FROM sessions WHERE agent_id = ?'),
     sessionDeleteExpired: p('DELETE FROM sessions WHERE expires_at <= ?'),
 
-    visitorInsert: p(`INSERT INTO visitors (id, site_id, name, email, current_page, pages, locale, user_agent, created_at, last_seen_at)
-      VALUES (@id, @site_id, @name, @email, @current_page, @pages, @locale, @user_agent, @created_at, @last_seen_at)`),
+    visitorInsert: p(`INSERT INTO visitors (id, site_id, name, email, current_page, pages, locale, user_agent, avatar_url, created_at, last_seen_at)
+      VALUES (@id, @site_id, @name, @email, @current_page, @pages, @locale, @user_agent, @avatar_url, @created_at, @last_seen_at)`),
     visitorById: p('SELECT * FROM visitors WHERE id = ?'),
     visitorUpdate: p(`UPDATE visitors SET name = @name, email = @email, current_page = @current_page, pages = @pages,
-      locale = @locale, user_agent = @user_agent, last_seen_at = @last_seen_at WHERE id = @id`),
+      locale = @locale, user_agent = @user_agent, avatar_url = @avatar_url, last_seen_at = @last_seen_at WHERE id = @id`),
 
     convInsert: p(`INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, department_id,
         created_at, updated_at)

@@ -50,7 +50,7 @@ export function widgetRoutes(deps: Deps): Router {
     if (!visitor) {
       visitor = await store.createVisitor({
         id: newId(), siteId: site.id, name: null, email: null, currentPage: null, pages: [],
-        locale: null, userAgent: req.get('user-agent')?.slice(0, 300) ?? null,
+        locale: null, userAgent: req.get('user-agent')?.slice(0, 300) ?? null, avatarUrl: null,
       });
       token = await visitorTokens.sign(visitor.id, site.id);
     }
