@@ -92,7 +92,7 @@ export function buildApp(deps: Deps): BuiltApp {
     res.status(201).json(await storeUpload(deps, req, { kind: 'agent', id: agentOf(req).id }));
   });
   app.use('/api', conversationRoutes(deps));
-  app.use('/api', outboxRoutes(deps, () => deps.outbox.kick()));
+  app.use('/api', outboxRoutes(deps));
   app.use('/api', messengerAdminRoutes(deps));
   app.use('/api', adminRoutes(deps));
   app.use('/api', notFound);

@@ -5,9 +5,9 @@
 // process still alive at exit (they can only be ours) is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, stopChild as stopChildProcess } from '../../test/helpers/process';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
@@ -153,18 +153,7 @@ export function removeDir(d: string): void {
   dirs.delete(d);
 }
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => ok(port));
-    });
-  });
-}
+export { freePort };
 
 export interface Server {
   child: ChildProcess;
@@ -228,18 +217,10 @@ export async function startNode(opts: { script: string; args?: string[]; nodeArg
   };
 }
 
-/** SIGTERM, then SIGKILL after 5 s. */
+/** SIGTERM, then SIGKILL after 5 s; forgotten by the exit cleanup. */
 export function stopChild(child: ChildProcess): Promise<void> {
   children.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      ok();
-    });
-    child.kill('SIGTERM');
-  });
+  return stopChildProcess(child);
 }
 
 /** Resident set size of `pid` in kB (VmRSS). */

@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './process';
+import { freePort, stopChild } from './process';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -149,16 +149,4 @@ function waitForPort(child: ChildProcess, port: number, timeoutMs: number): Prom
   });
 }
 
-/** SIGTERM, then SIGKILL if it has not exited within 5 s. */
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 

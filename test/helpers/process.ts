@@ -53,6 +53,19 @@ export function spawnParley(env: Record<string, string>, timeoutMs = 30_000): Pr
   });
 }
 
+/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 export function killHard(proc: ParleyProcess): Promise<void> {
   return new Promise((ok) => {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) return ok();

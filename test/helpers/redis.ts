@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './process';
+import { freePort, stopChild } from './process';
 
 export interface RedisServer {
   url: string;
@@ -43,7 +43,7 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer | null
     url: `redis://127.0.0.1:${port}`,
     port,
     restart: async (whileDown) => {
-      await stopChild(child);
+      await stopChild(child, 3000);
       try {
         await whileDown?.();
       } finally {
@@ -51,7 +51,7 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer | null
       }
     },
     stop: async () => {
-      await stopChild(child);
+      await stopChild(child, 3000);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -68,7 +68,7 @@ async function launch(bin: string, port: number, dir: string, timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   while (!(await ping(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      await stopChild(child);
+      await stopChild(child, 3000);
       throw new Error(`redis-server did not answer PING on port ${port}:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -94,14 +94,3 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}

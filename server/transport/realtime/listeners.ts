@@ -1,5 +1,6 @@
 // Domain events -> Socket.IO broadcasts. One listener per event, named after it.
 import type { Server } from 'socket.io';
+import type { Conversation } from '../../core/types';
 import type { Deps } from '../../deps';
 import { agentsState } from '../widget-state';
 import type { AgentNamespace } from './agent';
@@ -12,6 +13,12 @@ export function registerRealtimeListeners(io: Server, deps: Deps): () => void {
   const agents = io.of(AGENT_NAMESPACE) as AgentNamespace;
   const visitors = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
 
+  /** Both sides see the conversation's new state: agents the full view, the visitor theirs. */
+  async function conversationChanged(conversation: Conversation): Promise<void> {
+    agents.to(roomsOfConversation(conversation)).emit('conversation', await presenter.conversation(conversation));
+    visitors.to(visitorRoom(conversation.visitorId)).emit('conversation', presenter.visitorConversation(conversation));
+  }
+
   const offs = [
     events.on('message.created', ({ message, conversation, author }) => {
       const view = presenter.message(message, author);
@@ -19,15 +26,8 @@ export function registerRealtimeListeners(io: Server, deps: Deps): () => void {
       agents.to(roomsOfConversation(conversation)).emit('message', view);
     }),
 
-    events.on('conversation.created', async ({ conversation }) => {
-      agents.to(roomsOfConversation(conversation)).emit('conversation', await presenter.conversation(conversation));
-      visitors.to(visitorRoom(conversation.visitorId)).emit('conversation', presenter.visitorConversation(conversation));
-    }),
-
-    events.on('conversation.updated', async ({ conversation }) => {
-      agents.to(roomsOfConversation(conversation)).emit('conversation', await presenter.conversation(conversation));
-      visitors.to(visitorRoom(conversation.visitorId)).emit('conversation', presenter.visitorConversation(conversation));
-    }),
+    events.on('conversation.created', ({ conversation }) => conversationChanged(conversation)),
+    events.on('conversation.updated', ({ conversation }) => conversationChanged(conversation)),
 
     events.on('conversation.read', async ({ conversation, by, seq }) => {
       if (by === 'agent') visitors.to(visitorRoom(conversation.visitorId)).emit('read', { conversationId: conversation.id, seq });

@@ -57,17 +57,16 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
   nsp.on('connection', (socket: VisitorSocket) => {
     const { site } = socket.data;
     const visitorId = socket.data.visitor.id;
-    // This socket's copy of the visitor, refreshed by its own updates: re-reading it on
-    // every send cost a store read per message. Another tab's rename shows up here on
-    // the next connection; the stored record is always current.
-    const current = async () => socket.data.visitor;
+    // socket.data.visitor is this socket's copy of the visitor, refreshed by its own
+    // updates: re-reading it on every send cost a store read per message. Another tab's
+    // rename shows up here on the next connection; the stored record is always current.
     /** The conversation the widget shows: the open one, else the latest. */
     const currentConversation = async () => (await store.listConversations({ visitorId }, 1)).items[0] ?? null;
 
     rateLimit(socket, limiter);
     void socket.join(visitorRoom(visitorId));
     void presence.connected(visitorKey(visitorId), socket.id).then(async (first) => {
-      if (first) events.emit('visitor.updated', { visitor: await current() });
+      if (first) events.emit('visitor.updated', { visitor: socket.data.visitor });
     });
     void agentsState(deps).then((state) => socket.emit('agents', state));
 
@@ -75,11 +74,11 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
       const conv = await currentConversation();
       if (!conv) return { conversation: null, messages: [] };
       const msgs = await store.listMessages(conv.id, { afterSeq, limit: HISTORY_LIMIT });
-      return { conversation: presenter.visitorConversation(conv), messages: await presenter.messages(msgs, await current()) };
+      return { conversation: presenter.visitorConversation(conv), messages: await presenter.messages(msgs, socket.data.visitor) };
     });
 
     on(socket, logger, 'message:send', sendPayload, async (payload) => {
-      const visitor = await current();
+      const visitor = socket.data.visitor;
       const result = await conversations.receiveFromVisitor(site, visitor, payload);
       return { message: presenter.message(result.message, { name: visitor.name, avatarUrl: null }), duplicate: result.duplicate };
     });
@@ -91,7 +90,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: Deps, emitTo
     });
 
     on(socket, logger, 'visitor:update', visitorPatch, async ({ page, ...patch }) => {
-      const visitor = await current();
+      const visitor = socket.data.visitor;
       const next: Parameters<typeof store.updateVisitor>[1] = { ...patch, lastSeenAt: deps.clock.now() };
       if (page) {
         next.currentPage = page;

@@ -21,7 +21,7 @@ export function jobView(job: OutboxJob): OutboxJobView {
   return rest;
 }
 
-export function outboxRoutes(deps: Deps, kick: () => void): Router {
+export function outboxRoutes(deps: Deps): Router {
   const router = Router();
   router.use('/outbox', requireAgent(deps.accounts), requireAdmin);
 
@@ -34,7 +34,7 @@ export function outboxRoutes(deps: Deps, kick: () => void): Router {
   router.post('/outbox/:id/retry', async (req, res) => {
     const job = await deps.store.retryJob(req.params.id as string, deps.clock.now());
     if (!job) throw new ParleyError('NOT_FOUND', undefined, 'No dead delivery has this id. Only dead deliveries can be retried.');
-    kick();
+    deps.outbox.kick();
     res.json(jobView(job));
   });
   return router;
