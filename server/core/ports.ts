@@ -2,7 +2,7 @@
 // server/store, server/channels and server/transport; the core imports none of them.
 import type {
   Agent, Attachment, Channel, Conversation, ConversationStatus, Department, ExternalId,
-  Message, Messenger, PresenceStatus, Session, Site, Visitor,
+  Inbox, InboxStatus, MailItem, MailItemKind, MailWatermark, Message, Messenger, PresenceStatus, Session, Site, Visitor,
 } from './types';
 
 /** Thrown by a Store when a unique key (agent email, site key, ...) is taken. */
@@ -28,6 +28,8 @@ export interface NewConversation {
   channel: Channel;
   departmentId: string | null;
   status?: ConversationStatus;
+  /** Email conversations: not held to one open conversation per visitor (see Conversation.inboxId). */
+  inboxId?: string | null;
 }
 export type ConversationPatch = Partial<Pick<Conversation, 'status' | 'name' | 'departmentId' | 'assigneeId'>>;
 
@@ -39,6 +41,7 @@ export interface ConversationFilter {
   assigneeId?: string | null;
   siteId?: string;
   visitorId?: string;
+  inboxId?: string;
   /**
    * Restrict to what a non-admin agent may see: conversations of these departments,
    * without a department, or assigned to `assigneeOrSelf`.
@@ -53,12 +56,17 @@ export interface Page<T> {
 }
 
 /** A message before the store gives it its sequence number. */
-export type NewMessage = Omit<Message, 'seq'>;
+export type NewMessage = Omit<Message, 'seq' | 'email'> & { email?: Message['email'] };
 
 export type NewMessenger = Omit<Messenger, 'createdAt' | 'updatedAt'>;
 export type MessengerPatch = Partial<Pick<Messenger, 'name' | 'webhookUrl' | 'secretSealed' | 'status' | 'returning' | 'allowOperatorStart' | 'lastError'>>;
 /** The ExternalId source of a messenger's users; deleting the messenger removes these links. */
 export const messengerSource = (messengerId: string): string => `messenger:${messengerId}`;
+
+export type NewInbox = Omit<Inbox, 'createdAt' | 'updatedAt' | 'imported' | 'watermark'>;
+export type InboxPatch = Partial<Pick<Inbox, 'name' | 'address' | 'departmentId' | 'enabled' | 'settings' | 'passwordSealed' | 'smtpPasswordSealed'>>;
+/** The ExternalId source of email senders of a site: the external id is the lower-case address. */
+export const emailSource = (siteId: string): string => `email:${siteId}`;
 
 export type JobStatus = 'pending' | 'sent' | 'dead';
 
@@ -217,6 +225,33 @@ export interface Store {
   listJobs(filter: { status?: JobStatus; queue?: string; kind?: string }, limit: number): Promise<OutboxJob[]>;
   /** A dead job goes back to pending, due now, with its attempts reset. Null unless it was dead. */
   retryJob(id: string, now: number): Promise<OutboxJob | null>;
+
+  /** Throws DuplicateKeyError('inbox.address') when another inbox has the (lower-case) address. */
+  createInbox(inbox: NewInbox, now: number): Promise<Inbox>;
+  getInbox(id: string): Promise<Inbox | null>;
+  /** Oldest first; all sites when siteId is omitted. */
+  listInboxes(siteId?: string): Promise<Inbox[]>;
+  /** Throws DuplicateKeyError('inbox.address') like create. */
+  updateInbox(id: string, patch: InboxPatch, now: number): Promise<Inbox | null>;
+  /** Replaces the status (a single-document update; status writes never touch settings). */
+  setInboxStatus(id: string, status: InboxStatus, now: number): Promise<Inbox | null>;
+  /** Replaces the watermark (null: start over). */
+  setInboxWatermark(id: string, watermark: MailWatermark | null, now: number): Promise<Inbox | null>;
+  /** Adds n to the imported counter (an atomic increment). */
+  countImported(id: string, n: number, now: number): Promise<void>;
+  /** Also deletes its mail items; returns their raw blob ids so the caller can delete the blobs. */
+  deleteInbox(id: string): Promise<{ deleted: boolean; rawBlobIds: string[] }>;
+
+  /** Idempotent on (inboxId, key): a second add returns the stored item with created = false. */
+  addMailItem(item: MailItem): Promise<{ item: MailItem; created: boolean }>;
+  getMailItem(id: string): Promise<MailItem | null>;
+  /** Newest first. */
+  listMailItems(inboxId: string, kind: MailItemKind, limit: number, cursor?: string | null): Promise<Page<MailItem>>;
+  countMailItems(inboxId: string): Promise<Record<MailItemKind, number>>;
+  deleteMailItem(id: string): Promise<boolean>;
+
+  /** Which of `keys` have a live rememberKey record (POP3 UIDLs already imported, ...). */
+  knownKeys(keys: string[], now: number): Promise<Set<string>>;
 
   /**
    * Takes the named lease for `holder` until now + ttlMs when it is free, expired, or

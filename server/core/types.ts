@@ -89,6 +89,12 @@ export interface Conversation {
   channel: Channel;
   departmentId: string | null;
   assigneeId: string | null;
+  /**
+   * The mailbox an email conversation came through (replies go out through it). Email
+   * conversations are threads: a sender may have several live at once, so only
+   * conversations without an inbox are held to one open conversation per visitor.
+   */
+  inboxId: string | null;
   /** Highest sequence number handed out; sequences rise strictly, gaps are allowed. */
   lastSeq: number;
   visitorReadSeq: number;
@@ -124,7 +130,23 @@ export interface Message {
   /** Client-generated id that makes a send idempotent; unique per conversation. */
   clientId: string | null;
   channel: Channel;
+  /** What an email carried beyond the chat text; null for messages of other channels. */
+  email: EmailMeta | null;
   createdAt: number;
+}
+
+/** The email behind a message that came (or went) by mail. */
+export interface EmailMeta {
+  inboxId: string;
+  /** RFC 5322 Message-ID without angle brackets. */
+  messageId: string | null;
+  /** `Name <address>` of the sender. */
+  from: string;
+  subject: string;
+  /** The whole text as received, quotes and signature included ("show quoted text"). */
+  original: string;
+  /** The email's HTML part, sanitized, when it had one. */
+  html: string | null;
 }
 
 export interface AttachmentRef {
@@ -161,4 +183,116 @@ export interface ExternalId {
   source: string;
   externalId: string;
   visitorId: string;
+}
+
+export type MailProtocol = 'imap' | 'pop3';
+export type MailSecurity = 'tls' | 'starttls' | 'none';
+export type MailPreset = 'gmail' | 'google-workspace' | 'yahoo' | 'outlook' | 'office365' | 'icloud' | 'zoho' | 'yandex' | 'other';
+
+export interface MailServer {
+  host: string;
+  port: number;
+  security: MailSecurity;
+  /** Accept self-signed or otherwise invalid certificates (off by default: it allows interception). */
+  allowInvalidCert: boolean;
+  username: string;
+}
+
+/** A header filter: mail whose `header` matches `pattern` is not imported. */
+export interface HeaderFilter {
+  /** Header name, case-insensitive (e.g. `X-Spam-Flag`). */
+  header: string;
+  /** Case-insensitive substring, or a regular expression written as `/.../`. Empty: the header is present. */
+  pattern: string;
+}
+
+export interface InboxSettings {
+  preset: MailPreset;
+  protocol: MailProtocol;
+  incoming: MailServer & {
+    /** IMAP folder to read (INBOX by default); ignored for POP3. */
+    folder: string;
+    connectionTimeoutMs: number;
+    authTimeoutMs: number;
+  };
+  /** SMTP for replies and notifications (the outbound email channel). */
+  outgoing: MailServer | null;
+  /** Every email that threads nowhere becomes a new conversation (otherwise it is set aside). */
+  convertAll: boolean;
+  /** A returning sender's email continues their latest conversation of this inbox (a closed one reopens). */
+  reopen: boolean;
+  /** Our emails carry a "reply above this line" delimiter, and replies are cut at it. */
+  delimiter: boolean;
+  /** The mailbox delivers `address+token@domain` (subaddressing), so Reply-To may carry the token. */
+  plusAddressing: boolean;
+  /** IMAP: leave (read with BODY.PEEK), mark read, or move to `moveTo`. POP3: leave or delete. */
+  afterImport: 'leave' | 'read' | 'move' | 'delete';
+  moveTo: string | null;
+  headerFilters: HeaderFilter[];
+  /** Polling interval when the server has no IMAP IDLE, and for POP3. */
+  pollSeconds: number;
+  /** Failed connection attempts in a row before the inbox is put in Error. */
+  maxAttempts: number;
+}
+
+export type InboxState = 'active' | 'interrupted' | 'error' | 'disabled';
+
+export interface InboxStatus {
+  state: InboxState;
+  lastError: string | null;
+  /** Failed connection attempts in a row. */
+  attempts: number;
+  lastSyncAt: number | null;
+}
+
+/** Where reading an IMAP folder got to: mail above lastUid is new, while uidValidity holds. */
+export interface MailWatermark {
+  folder: string;
+  uidValidity: string;
+  lastUid: number;
+}
+
+/** A support mailbox piped into a site's live chat. */
+export interface Inbox {
+  id: string;
+  siteId: string;
+  name: string;
+  /** The mailbox's address, lower-case; one inbox per address. */
+  address: string;
+  /** New conversations go to this department. */
+  departmentId: string | null;
+  enabled: boolean;
+  settings: InboxSettings;
+  /** Mailbox and SMTP passwords, sealed with the installation key; never sent to a browser. */
+  passwordSealed: string;
+  smtpPasswordSealed: string | null;
+  status: InboxStatus;
+  watermark: MailWatermark | null;
+  /** Emails turned into messages so far. */
+  imported: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type MailItemKind = 'set-aside' | 'quarantined';
+
+/**
+ * An email that did not become a message: set aside (nothing to thread it to with
+ * "convert all" off) or quarantined (could not be parsed or handled). The raw email is
+ * kept as a blob, so an admin can still import it or discard it.
+ */
+export interface MailItem {
+  id: string;
+  inboxId: string;
+  /** Idempotency key, unique per inbox (the Message-ID, or the UID/UIDL when there is none). */
+  key: string;
+  kind: MailItemKind;
+  reason: string;
+  messageId: string | null;
+  from: string | null;
+  subject: string | null;
+  size: number;
+  /** Blob id of the raw email. */
+  rawBlobId: string;
+  createdAt: number;
 }
