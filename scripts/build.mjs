@@ -26,7 +26,8 @@ const browser = {
 await Promise.all([
   build({
     ...watchless,
-    entryPoints: ['server/main.ts'],
+    // The email parse worker runs in its own thread and is loaded by URL beside main.js.
+    entryPoints: { main: 'server/main.ts', 'parse-worker': 'server/channels/email/parse-worker.ts' },
     outdir: `${out}/server`,
     bundle: true,
     platform: 'node',

@@ -4,8 +4,8 @@
 import { ParleyError } from './errors';
 import type { DomainEvents, MessageAuthor } from './events';
 import { newId } from './ids';
-import type { Clock, Store } from './ports';
-import type { Agent, AttachmentRef, Channel, Conversation, Message, Site, Visitor } from './types';
+import type { Clock, NewConversation, Store } from './ports';
+import type { Agent, AttachmentRef, Channel, Conversation, EmailMeta, Message, Site, Visitor } from './types';
 import { canAgentSee } from './visibility';
 import { previewOf } from './preview';
 
@@ -16,6 +16,8 @@ export interface SendInput {
   clientId: string;
   text: string;
   attachmentIds?: string[];
+  /** The email the message came in (email channel). */
+  email?: EmailMeta;
 }
 
 export interface SendResult {
@@ -48,7 +50,51 @@ export class Conversations {
     if (created) events.emit('conversation.created', { conversation });
     const attachments = await this.claimAttachments(input.attachmentIds, 'visitor', visitor.id);
     if (attachments === 'already-sent') return this.duplicateOrThrow(conversation, input.clientId);
-    return this.append(conversation, { kind: 'visitor', id: visitor.id, name: visitor.name, avatarUrl: null }, input.clientId, text, attachments, channel);
+    return this.append(conversation, { kind: 'visitor', id: visitor.id, name: visitor.name, avatarUrl: null }, input, text, attachments, channel);
+  }
+
+  /**
+   * Opens a conversation with a caller-chosen id (a channel that must land on the same
+   * conversation when it retries, like the mail channel replaying an email). Idempotent on
+   * the id; `conversation.created` is emitted once.
+   */
+  async open(init: NewConversation): Promise<{ conversation: Conversation; created: boolean }> {
+    const { store, events } = this.deps;
+    const existing = await store.getConversation(init.id);
+    if (existing) return { conversation: existing, created: false };
+    try {
+      const conversation = await store.createConversation(init);
+      events.emit('conversation.created', { conversation });
+      return { conversation, created: true };
+    } catch (err) {
+      // Another writer created it first (the id is the primary key).
+      const raced = await store.getConversation(init.id);
+      if (raced) return { conversation: raced, created: false };
+      throw err;
+    }
+  }
+
+  /**
+   * A visitor's message into a given conversation of theirs (an email threaded by the
+   * mail channel). A closed conversation reopens; if the visitor's other conversation
+   * holds the open slot, the message still lands in the one it belongs to.
+   */
+  async receiveInConversation(conversation: Conversation, visitor: Visitor, input: SendInput, channel: Channel): Promise<SendResult> {
+    if (conversation.visitorId !== visitor.id) throw new ParleyError('NOT_FOUND');
+    const text = normalizeText(input.text, input.attachmentIds);
+    const attachments = await this.claimAttachments(input.attachmentIds, 'visitor', visitor.id);
+    if (attachments === 'already-sent') return this.duplicateOrThrow(conversation, input.clientId);
+    let current = conversation;
+    if (current.status === 'closed') {
+      const existing = await this.findByClientId(current, input.clientId);
+      if (existing) return { message: existing, conversation: current, duplicate: true };
+      const reopened = await this.deps.store.updateConversation(current.id, { status: 'open' }, this.deps.clock.now());
+      if (reopened) {
+        current = reopened;
+        this.deps.events.emit('conversation.updated', { conversation: reopened, change: 'reopened' });
+      }
+    }
+    return this.append(current, { kind: 'visitor', id: visitor.id, name: visitor.name, avatarUrl: null }, input, text, attachments, channel);
   }
 
   /** An agent's reply in a conversation the agent may see. */
@@ -63,7 +109,7 @@ export class Conversations {
     }
     const attachments = await this.claimAttachments(input.attachmentIds, 'agent', agent.id);
     if (attachments === 'already-sent') return this.duplicateOrThrow(conversation, input.clientId);
-    const result = await this.append(conversation, { kind: 'agent', id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl }, input.clientId, text, attachments, conversation.channel);
+    const result = await this.append(conversation, { kind: 'agent', id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl }, input, text, attachments, conversation.channel);
     if (!result.duplicate && conversation.status === 'pending') {
       result.conversation = await this.update(conversation.id, { status: 'open' }, 'answered');
     }
@@ -132,7 +178,7 @@ export class Conversations {
   private async append(
     conversation: Conversation,
     author: MessageAuthor & { kind: 'visitor' | 'agent'; id: string },
-    clientId: string,
+    input: SendInput,
     text: string,
     attachments: AttachmentRef[],
     channel: Channel,
@@ -145,8 +191,9 @@ export class Conversations {
       authorId: author.id,
       text,
       attachments,
-      clientId,
+      clientId: input.clientId,
       channel,
+      email: input.email ?? null,
       createdAt: clock.now(),
     });
     if (!result) throw new ParleyError('NOT_FOUND');

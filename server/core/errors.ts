@@ -28,6 +28,9 @@ export const ERRORS = {
   MESSENGER_DISCONNECTED: { status: 403, message: 'This messenger channel is disconnected. An administrator must connect it again in the dashboard.' },
   MESSENGER_HANDSHAKE_FAILED: { status: 502, message: 'The messenger did not confirm the connection. Check the webhook URL and that it answers the confirmation request with the confirmation code.' },
   MESSENGER_TAKEN: { status: 409, message: 'This messenger webhook is already connected to a live chat. One messenger account can serve one live chat only.' },
+  INBOX_TAKEN: { status: 409, message: 'Another inbox already reads this email address. One address can serve one inbox only.' },
+  INBOX_DISABLED: { status: 409, message: 'The inbox is disabled. Enable it first.' },
+  MAIL_NOT_IMPORTABLE: { status: 409, message: 'This email cannot be imported into a conversation. Discard it, or download it and forward it from a mail client.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests. Wait a moment and try again.' },
   INTERNAL: { status: 500, message: 'Something went wrong on the server. Try again; if it persists, check the server log.' },
 } as const satisfies Record<string, { status: number; message: string }>;

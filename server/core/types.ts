@@ -229,8 +229,17 @@ export interface InboxSettings {
   afterImport: 'leave' | 'read' | 'move' | 'delete';
   moveTo: string | null;
   headerFilters: HeaderFilter[];
-  /** Polling interval when the server has no IMAP IDLE, and for POP3. */
+  /** IMAP: wait for new mail with IDLE when the server offers it (off: poll every pollSeconds). */
+  idle: boolean;
+  /** Polling interval when IDLE is off or missing, and for POP3. */
   pollSeconds: number;
+  /**
+   * The authserv-id of the Authentication-Results header the mailbox provider adds (e.g.
+   * `mx.google.com`). Only that header is trusted to vouch for an agent's reply by email;
+   * the presets fill it in. Null: agents' replies need the signed agent tag or a DKIM
+   * signature Parley verifies itself.
+   */
+  trustedAuthServId: string | null;
   /** Failed connection attempts in a row before the inbox is put in Error. */
   maxAttempts: number;
 }

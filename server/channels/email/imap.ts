@@ -1,0 +1,209 @@
+// Reading an IMAP folder with imapflow: connect (TLS, STARTTLS or plain), hold the folder,
+// collect what arrived above the watermark, then wait with IDLE (restarted every few
+// minutes; a silent dead connection is caught by the socket timeout) or poll.
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { Inbox, InboxSettings, MailWatermark } from '../../core/types';
+
+/** IDLE is broken and re-issued this often: some servers drop IDLE sessions silently after ~30 min. */
+const MAX_IDLE_MS = 5 * 60_000;
+/** No traffic for this long (IDLE keeps some) means the connection is dead. */
+const SOCKET_TIMEOUT_MS = 10 * 60_000;
+const FETCH_BATCH = 25;
+const DAY_MS = 24 * 3600_000;
+
+export function imapOptions(settings: InboxSettings, password: string): ImapFlowOptions {
+  const s = settings.incoming;
+  return {
+    host: s.host,
+    port: s.port,
+    secure: s.security === 'tls',
+    // STARTTLS is required when chosen (never silently plain); 'none' never upgrades.
+    doSTARTTLS: s.security === 'starttls' ? true : s.security === 'none' ? false : undefined,
+    auth: { user: s.username, pass: password },
+    tls: { rejectUnauthorized: !s.allowInvalidCert },
+    connectionTimeout: s.connectionTimeoutMs,
+    greetingTimeout: s.connectionTimeoutMs,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    maxIdleTime: MAX_IDLE_MS,
+    disableAutoIdle: !settings.idle,
+    logger: false,
+  };
+}
+
+/**
+ * Connects and logs in. imapflow has no separate login timeout, so the connection
+ * timeout covers the TCP/TLS handshake and greeting, and authTimeoutMs bounds the rest.
+ */
+export async function connectImap(settings: InboxSettings, password: string): Promise<ImapFlow> {
+  const client = new ImapFlow(imapOptions(settings, password));
+  client.on('error', () => undefined); // surfaced through connect() or 'close'
+  const budget = settings.incoming.connectionTimeoutMs + settings.incoming.authTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('the server did not finish the login in time'), { code: 'AUTH_TIMEOUT' })), budget);
+      }),
+    ]);
+    return client;
+  } catch (err) {
+    client.close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface FetchedMail {
+  uid: number;
+  /** The whole email, or only its header when it is over the size limit. */
+  raw: Buffer;
+  size: number;
+  headersOnly: boolean;
+}
+
+export interface ImapSessionHooks {
+  watermark(): MailWatermark | null;
+  lastSyncAt(): number | null;
+  /** Reads one email into the chat; true when it became (or already was) a message. */
+  ingest(mail: FetchedMail): Promise<boolean>;
+  /** Persists the watermark; called only after the batch's store writes. */
+  advance(watermark: MailWatermark): Promise<void>;
+  synced(): Promise<void>;
+  now(): number;
+  maxEmailBytes: number;
+  settings: InboxSettings;
+}
+
+/**
+ * One connection's life: resolves when `stop` is called, rejects when the connection
+ * fails. Collects the backlog first, then new mail as it arrives.
+ */
+export async function runImapSession(inbox: Inbox, password: string, hooks: ImapSessionHooks, signal: AbortSignal, onConnected: () => void): Promise<void> {
+  const { settings } = inbox;
+  const folder = settings.incoming.folder || 'INBOX';
+  const client = await connectImap(settings, password);
+  let failure: Error | null = null;
+  let wake: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    client.on('close', () => {
+      failure ??= new Error('the server closed the connection');
+      resolve();
+      wake();
+    });
+  });
+  client.on('error', (err: Error) => {
+    failure = err;
+  });
+  const stop = () => {
+    wake();
+    client.close();
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    const lock = await client.getMailboxLock(folder);
+    try {
+      onConnected();
+      let pending = true;
+      client.on('exists', () => {
+        pending = true;
+        wake();
+      });
+      const useIdle = settings.idle && client.capabilities.has('IDLE');
+      const poll = useIdle ? null : setInterval(() => {
+        pending = true;
+        wake();
+      }, settings.pollSeconds * 1000);
+      try {
+        while (!signal.aborted && !failure && client.usable) {
+          if (pending) {
+            pending = false;
+            await syncFolder(client, folder, hooks);
+            await hooks.synced();
+            if (!useIdle) await client.noop(); // polling: keep the session fresh
+          }
+          if (!pending) await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        if (poll) clearInterval(poll);
+      }
+    } finally {
+      lock.release();
+    }
+  } catch (err) {
+    failure ??= err as Error;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    if (client.usable) await client.logout().catch(() => client.close());
+    else client.close();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
+  if (!signal.aborted && failure) throw failure;
+}
+
+/** Imports what is above the watermark, advancing it batch by batch after the store writes. */
+async function syncFolder(client: ImapFlow, folder: string, hooks: ImapSessionHooks): Promise<void> {
+  const mailbox = client.mailbox;
+  if (!mailbox) throw new Error(`folder ${folder} is not open`);
+  const uidValidity = String(mailbox.uidValidity);
+  const wm = hooks.watermark();
+  let uids: number[];
+  if (!wm || wm.folder !== folder) {
+    // First read of this folder: start with what arrives from now on. Mail already in
+    // the mailbox is not turned into conversations (README: "Connecting a mailbox").
+    await hooks.advance({ folder, uidValidity, lastUid: Math.max(0, mailbox.uidNext - 1) });
+    return;
+  }
+  if (wm.uidValidity !== uidValidity) {
+    // The server renumbered the folder: old UIDs mean nothing. Re-check what arrived
+    // since the last sync (a day of margin); emails already imported are recognised by
+    // their Message-ID and not replayed.
+    const since = new Date((hooks.lastSyncAt() ?? hooks.now()) - DAY_MS);
+    uids = ((await client.search({ since }, { uid: true })) || []).sort((a, b) => a - b);
+    await importUids(client, folder, uids, hooks, { folder, uidValidity, lastUid: 0 });
+    await hooks.advance({ folder, uidValidity, lastUid: Math.max(uids.at(-1) ?? 0, mailbox.uidNext - 1) });
+    return;
+  }
+  // `n:*` always matches the last message, even below n: filter.
+  uids = ((await client.search({ uid: `${wm.lastUid + 1}:*` }, { uid: true })) || []).filter((u) => u > wm.lastUid).sort((a, b) => a - b);
+  await importUids(client, folder, uids, hooks, wm);
+}
+
+async function importUids(client: ImapFlow, folder: string, uids: number[], hooks: ImapSessionHooks, start: MailWatermark): Promise<void> {
+  let wm = start;
+  for (let i = 0; i < uids.length; i += FETCH_BATCH) {
+    const batch = uids.slice(i, i + FETCH_BATCH);
+    const sizes = new Map<number, number>();
+    for (const m of await client.fetchAll(batch.join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
+    const small = batch.filter((u) => sizes.has(u) && sizes.get(u)! <= hooks.maxEmailBytes);
+    const large = batch.filter((u) => sizes.has(u) && sizes.get(u)! > hooks.maxEmailBytes);
+    const fetched = new Map<number, FetchedMail>();
+    if (small.length) {
+      for (const m of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
+        if (m.source) fetched.set(m.uid, { uid: m.uid, raw: m.source, size: m.source.byteLength, headersOnly: false });
+      }
+    }
+    if (large.length) {
+      for (const m of await client.fetchAll(large.join(','), { uid: true, headers: true }, { uid: true })) {
+        if (m.headers) fetched.set(m.uid, { uid: m.uid, raw: m.headers, size: sizes.get(m.uid)!, headersOnly: true });
+      }
+    }
+    const done: number[] = [];
+    for (const uid of batch) {
+      const mail = fetched.get(uid);
+      if (!mail) continue; // expunged meanwhile
+      if (await hooks.ingest(mail)) done.push(uid);
+    }
+    await afterImport(client, done, hooks.settings);
+    wm = { ...wm, folder, lastUid: Math.max(wm.lastUid, ...batch) };
+    await hooks.advance(wm);
+  }
+}
+
+async function afterImport(client: ImapFlow, uids: number[], settings: InboxSettings): Promise<void> {
+  if (!uids.length) return;
+  const range = uids.join(',');
+  if (settings.afterImport === 'read') await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
+  else if (settings.afterImport === 'move' && settings.moveTo) await client.messageMove(range, settings.moveTo, { uid: true });
+}
