@@ -20,6 +20,7 @@ import { conversationRoutes } from './transport/http/routes/conversations';
 import { fileDownloadRoutes, storeUpload, uploadMiddleware } from './transport/http/routes/files';
 import { messengerAdminRoutes, messengerInboundRoutes } from './transport/http/routes/messengers';
 import { outboxRoutes } from './transport/http/routes/outbox';
+import { inboxRoutes } from './transport/http/routes/inboxes';
 import { widgetRoutes } from './transport/http/routes/widget';
 import { attachRealtime } from './transport/realtime';
 
@@ -94,6 +95,7 @@ export function buildApp(deps: Deps): BuiltApp {
   app.use('/api', conversationRoutes(deps));
   app.use('/api', outboxRoutes(deps));
   app.use('/api', messengerAdminRoutes(deps));
+  app.use('/api', inboxRoutes(deps));
   app.use('/api', adminRoutes(deps));
   app.use('/api', notFound);
 

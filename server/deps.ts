@@ -4,6 +4,10 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { httpDeliverer } from './channels/http/deliver';
 import { MessengerChannel } from './channels/messenger/service';
+import { MailIngest, type IngestDeps } from './channels/email/ingest';
+import { ParsePool } from './channels/email/parse-pool';
+import { EmailChannel } from './channels/email/service';
+import { MailThreading } from './channels/email/threading';
 import { Sealer } from './security/sealed';
 import type { Config } from './config';
 import { Accounts } from './core/accounts';
@@ -36,6 +40,12 @@ export interface Deps {
   node: string;
   sealer: Sealer;
   messengers: MessengerChannel;
+  /** The email threading contract (tokens, Message-IDs), one key for both directions. */
+  threading: MailThreading;
+  /** Inbound email: inboxes and their readers; the readers run where main.ts starts them. */
+  email: EmailChannel;
+  mailIngest: MailIngest;
+  mailPool: ParsePool;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -49,6 +59,8 @@ export function createDeps(opts: {
   clock?: Clock;
   presence?: PresenceRegistry;
   outboxOptions?: Partial<ConstructorParameters<typeof Outbox>[1]>;
+  /** Tests only: DNS answers for DKIM checks (the machine has no DNS to ask). */
+  dnsResolver?: IngestDeps['resolver'];
 }): Deps {
   const { config, store, blobs, logger, secretKey } = opts;
   const clock = opts.clock ?? systemClock;
@@ -69,6 +81,21 @@ export function createDeps(opts: {
   });
   deliverers.messenger = messengers.deliverer();
   events.on('message.created', ({ message, conversation }) => messengers.onMessageCreated(message, conversation));
+  const threadingKey = deriveKey(secretKey, 'email-threading');
+  const threading = new MailThreading(threadingKey);
+  const mailPool = new ParsePool({ timeoutMs: config.MAIL_PARSE_TIMEOUT_S * 1000 });
+  const maxEmailBytes = config.MAIL_MAX_MB * 1024 * 1024;
+  const mailIngest = new MailIngest({
+    store, blobs, clock, conversations, threading, threadingKey, pool: mailPool, logger,
+    maxEmailBytes, maxAttachmentBytes: config.MAX_UPLOAD_MB * 1024 * 1024, resolver: opts.dnsResolver,
+  });
+  const email = new EmailChannel({
+    store, blobs, clock, logger, sealer, ingest: mailIngest, node, maxEmailBytes,
+    options: {
+      superviseMs: config.MAIL_SUPERVISE_MS, leaseMs: config.MAIL_LEASE_MS, stableMs: config.MAIL_STABLE_MS,
+      backoff: { baseMs: config.MAIL_BACKOFF_MS, capMs: 10 * 60_000 },
+    },
+  });
   return {
     config,
     store,
@@ -86,5 +113,9 @@ export function createDeps(opts: {
     node,
     sealer,
     messengers,
+    threading,
+    email,
+    mailIngest,
+    mailPool,
   };
 }

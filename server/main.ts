@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   });
   // Runs on every node; only the holder of the 'outbox' lease in the store delivers.
   deps.outbox.start();
+  // Every node supervises the inboxes; each mailbox is read by the holder of its lease.
+  deps.email.start();
   const address = built.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const publicUrl = config.PUBLIC_URL.replace(/:0$/, `:${port}`);
@@ -66,9 +68,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await sweep.stop();
     await cluster?.drain();
+    await deps.email.stop();
     await built.close();
     await new Promise<void>((ok) => built.server.close(() => ok()));
     await cluster?.close();
+    await deps.mailPool.close();
     await store.close();
     process.exit(0);
   };

@@ -39,6 +39,18 @@ export const configSchema = z.object({
   OUTBOX_LOCK_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** With REDIS_URL: how long a silent node's connections still count as online (agents of a dead node go offline after it). */
   PRESENCE_TTL_MS: z.coerce.number().int().min(300).default(30_000),
+  /** Emails larger than this are quarantined (only their header is kept; the email stays in the mailbox). */
+  MAIL_MAX_MB: z.coerce.number().positive().max(1024).default(25),
+  /** Parsing one email may take this long before it is quarantined. */
+  MAIL_PARSE_TIMEOUT_S: z.coerce.number().positive().default(30),
+  /** How often each node looks at the inboxes (takes their leases, restarts changed ones). */
+  MAIL_SUPERVISE_MS: z.coerce.number().int().min(50).default(5_000),
+  /** Unrenewed, an inbox's lease passes to another node after this long. */
+  MAIL_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+  /** First reconnection delay of a mailbox (doubles per failure, with jitter, up to 10 minutes). */
+  MAIL_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
+  /** A mailbox connection that stayed up this long resets the reconnection backoff. */
+  MAIL_STABLE_MS: z.coerce.number().int().min(10).default(60_000),
   /** This node's name in leases and logs; defaults to host name and process id. */
   NODE_NAME: z.string().max(100).optional(),
 });

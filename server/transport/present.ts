@@ -71,6 +71,7 @@ export class Presenter {
       attachments,
       clientId: msg.clientId,
       channel: msg.channel,
+      email: msg.email ? { subject: msg.email.subject, quoted: msg.email.original.trim() !== msg.text.trim() } : null,
       createdAt: msg.createdAt,
     };
   }

@@ -3,10 +3,10 @@
 // appear here.
 import type { ErrorBody } from '../core/errors';
 import type {
-  Appearance, Channel, Conversation, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind,
+  Appearance, Channel, Conversation, ConversationStatus, InboxSettings, InboxStatus, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind,
 } from '../core/types';
 
-export type { ErrorBody, Appearance, Channel, ConversationStatus, PrechatSettings, PresenceStatus, Role, AuthorKind };
+export type { ErrorBody, Appearance, Channel, ConversationStatus, InboxSettings, InboxStatus, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind };
 
 export interface AttachmentView {
   id: string;
@@ -26,6 +26,8 @@ export interface MessageView {
   attachments: AttachmentView[];
   clientId: string | null;
   channel: Channel;
+  /** For messages that came by email: the subject, and whether quoted text was cut (GET .../original shows it). */
+  email: { subject: string; quoted: boolean } | null;
   createdAt: number;
 }
 
@@ -141,6 +143,45 @@ export interface MessengerView {
   publicUrl: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** An inbox as admins see it: never its passwords. */
+export interface InboxView {
+  id: string;
+  siteId: string;
+  name: string;
+  address: string;
+  departmentId: string | null;
+  enabled: boolean;
+  settings: InboxSettings;
+  hasPassword: boolean;
+  hasSmtpPassword: boolean;
+  status: InboxStatus;
+  counts: { imported: number; setAside: number; quarantined: number };
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface MailItemView {
+  id: string;
+  inboxId: string;
+  kind: MailItemKind;
+  reason: string;
+  messageId: string | null;
+  from: string | null;
+  subject: string | null;
+  size: number;
+  createdAt: number;
+}
+
+/** The whole email behind a message ("show quoted text"). Agents only. */
+export interface EmailOriginalView {
+  from: string;
+  subject: string;
+  messageId: string | null;
+  text: string;
+  /** Sanitized HTML; the dashboard shows it in a sandboxed frame. */
+  html: string | null;
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

@@ -65,8 +65,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     built,
     dataDir,
     close: async () => {
+      await deps.email.stop();
       await built.close();
       await new Promise<void>((ok) => built.server.close(() => ok()));
+      await deps.mailPool.close();
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -2,7 +2,9 @@
 // an agent cannot reach a conversation outside their departments by guessing its id.
 import { Router } from 'express';
 import { z } from 'zod';
+import { ParleyError } from '../../../core/errors';
 import type { ConversationFilter } from '../../../core/ports';
+import type { EmailOriginalView } from '../../views';
 import type { Deps } from '../../../deps';
 import { agentOf, requireAgent } from '../auth';
 import { parse } from '../validate';
@@ -55,6 +57,15 @@ export function conversationRoutes(deps: Deps): Router {
     const q = parse(messagesQuery, req.query);
     const msgs = await store.listMessages(conv.id, { afterSeq: q.after, beforeSeq: q.before, limit: q.limit });
     res.json({ messages: await presenter.messages(msgs, await store.getVisitor(conv.visitorId)) });
+  });
+
+  /** The whole email behind a message: "show quoted text" in the dashboard. */
+  router.get('/conversations/:id/messages/:messageId/original', async (req, res) => {
+    const conv = await conversations.visibleConversation(agentOf(req), req.params.id as string);
+    const msg = await store.getMessage(req.params.messageId as string);
+    if (!msg || msg.conversationId !== conv.id || !msg.email) throw new ParleyError('NOT_FOUND');
+    const view: EmailOriginalView = { from: msg.email.from, subject: msg.email.subject, messageId: msg.email.messageId, text: msg.email.original, html: msg.email.html };
+    res.json(view);
   });
 
   router.post('/conversations/:id/messages', async (req, res) => {
