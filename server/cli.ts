@@ -2,7 +2,9 @@
 // configuration as the server (environment, *_FILE secrets).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { inspectFiles } from './channels/email/inspect';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openStore } from './store/open';
 import { sqliteExporter } from './store/sqlite/export';
@@ -17,6 +19,13 @@ Commands:
                               safe to run again: what is already there is skipped)
   reset-password EMAIL        set a new password for an agent, read from PARLEY_NEW_PASSWORD
                               or standard input; signs that agent out everywhere
+  mail inspect [--body] [--delimiter] FILE...
+                              what the inbound pipeline makes of raw emails (.eml): one JSON
+                              line per file (kind, reason, from, subject, the new text,
+                              attachments, threading clues by shape: signatures are not
+                              checked). --body: the files are plain-text bodies, only the new
+                              text is shown. --delimiter: cut at our delimiter line. Exit
+                              code 1 when a file could not be read or parsed.
 `;
 
 async function migrateToMongo(config: Config): Promise<number> {
@@ -82,8 +91,45 @@ async function resetPassword(config: Config, email: string | undefined): Promise
   }
 }
 
+/** Writes one line and waits until it is handed to the OS (process.exit must not cut it off). */
+function writeLine(value: unknown): Promise<void> {
+  return new Promise((ok, fail) => process.stdout.write(`${JSON.stringify(value)}\n`, (err) => (err ? fail(err) : ok())));
+}
+
+async function mail(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'inspect') {
+    console.error(sub ? `Unknown command "mail ${sub}".\n\n${USAGE}` : USAGE);
+    return 2;
+  }
+  let parsed: ReturnType<typeof parseInspectArgs>;
+  try {
+    parsed = parseInspectArgs(rest);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (!positionals.length) {
+    console.error('Name the files: mail inspect [--body] [--delimiter] FILE...');
+    return 2;
+  }
+  const failed = await inspectFiles(positionals, { body: values.body, delimiter: values.delimiter }, writeLine);
+  return failed ? 1 : 0;
+}
+
+function parseInspectArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: { body: { type: 'boolean', default: false }, delimiter: { type: 'boolean', default: false } },
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  // Needs no configuration: it reads files only.
+  if (command === 'mail') return mail(args);
   let config: Config;
   try {
     config = loadConfig();
