@@ -120,13 +120,18 @@ export interface Store {
   getSiteByKey(widgetKey: string): Promise<Site | null>;
   listSites(): Promise<Site[]>;
   updateSite(id: string, patch: SitePatch): Promise<Site | null>;
+  /**
+   * Also deletes the site's visitors, conversations, messages, messengers, inboxes and mail
+   * items. The mail items' raw blobs are not reported: delete the inboxes first
+   * (deleteInbox) to collect them.
+   */
   deleteSite(id: string): Promise<boolean>;
 
   createDepartment(dep: Omit<Department, 'createdAt'>): Promise<Department>;
   getDepartment(id: string): Promise<Department | null>;
   listDepartments(): Promise<Department[]>;
   updateDepartment(id: string, patch: { name: string }): Promise<Department | null>;
-  /** Also removes the department from agents and conversations that reference it. */
+  /** Also removes the department from agents, conversations and inboxes that reference it. */
   deleteDepartment(id: string): Promise<boolean>;
 
   /** Throws DuplicateKeyError('agent.email') when the (case-insensitive) email is taken. */
@@ -150,15 +155,22 @@ export interface Store {
 
   createConversation(conv: NewConversation): Promise<Conversation>;
   /**
-   * The visitor's open or pending conversation, created from `init` when there is none.
-   * Two concurrent calls for one visitor return the same conversation (a unique
-   * "open key" per visitor, cleared when the conversation closes).
+   * The visitor's open or pending conversation without an inbox, created from `init` when
+   * there is none. Two concurrent calls for one visitor return the same conversation (a
+   * unique "open key" per visitor, cleared when the conversation closes). Throws for an
+   * `init` with an inboxId: email conversations are made with createConversation.
    */
   getOrCreateOpenConversation(visitorId: string, init: NewConversation): Promise<{ conversation: Conversation; created: boolean }>;
   getConversation(id: string): Promise<Conversation | null>;
-  /** Closing clears the open key; reopening fails (returns null) if the visitor already has another open one. */
+  /**
+   * Closing clears the open key; reopening a conversation without an inbox fails (returns
+   * null) if the visitor already has another open one. Email conversations always reopen.
+   */
   updateConversation(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null>;
-  /** Newest activity first (lastMessageAt, then createdAt). */
+  /**
+   * Newest activity first (lastMessageAt, then createdAt). `{ inboxId, visitorId }` with
+   * limit 1 is "the sender's latest conversation in this inbox", closed ones included.
+   */
   listConversations(filter: ConversationFilter, limit: number, cursor?: string | null): Promise<Page<Conversation>>;
   /** Raises the read mark to `seq` (never lowers it). */
   markRead(conversationId: string, by: 'visitor' | 'agent', seq: number): Promise<Conversation | null>;
@@ -239,18 +251,28 @@ export interface Store {
   setInboxWatermark(id: string, watermark: MailWatermark | null, now: number): Promise<Inbox | null>;
   /** Adds n to the imported counter (an atomic increment). */
   countImported(id: string, n: number, now: number): Promise<void>;
-  /** Also deletes its mail items; returns their raw blob ids so the caller can delete the blobs. */
+  /**
+   * Also deletes its mail items; returns their raw blob ids so the caller can delete the
+   * blobs. Its conversations stay, inboxId included. A retry after a crash returns the
+   * blob ids of whatever items were left (with deleted = false).
+   */
   deleteInbox(id: string): Promise<{ deleted: boolean; rawBlobIds: string[] }>;
 
-  /** Idempotent on (inboxId, key): a second add returns the stored item with created = false. */
+  /**
+   * Idempotent on (inboxId, key): a second add returns the stored item with created = false.
+   * Throws when the inbox does not exist (or is deleted while the item goes in).
+   */
   addMailItem(item: MailItem): Promise<{ item: MailItem; created: boolean }>;
   getMailItem(id: string): Promise<MailItem | null>;
-  /** Newest first. */
+  /** Newest first (createdAt, then id), paged like listConversations. */
   listMailItems(inboxId: string, kind: MailItemKind, limit: number, cursor?: string | null): Promise<Page<MailItem>>;
   countMailItems(inboxId: string): Promise<Record<MailItemKind, number>>;
   deleteMailItem(id: string): Promise<boolean>;
 
-  /** Which of `keys` have a live rememberKey record (POP3 UIDLs already imported, ...). */
+  /**
+   * Which of `keys` have a live rememberKey record at `now` (expiresAt > now): POP3 UIDLs
+   * already imported, ... One query (or a few for thousands of keys), never one per key.
+   */
   knownKeys(keys: string[], now: number): Promise<Set<string>>;
 
   /**

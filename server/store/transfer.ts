@@ -3,7 +3,9 @@
 // it is (ids, timestamps, counters), a target imports them idempotently, so a migration
 // that stopped half-way can simply be run again.
 import type { OutboxJob } from '../core/ports';
-import type { Agent, Attachment, Conversation, Department, ExternalId, Message, Messenger, Session, Site, Visitor } from '../core/types';
+import type {
+  Agent, Attachment, Conversation, Department, ExternalId, Inbox, MailItem, Message, Messenger, Session, Site, Visitor,
+} from '../core/types';
 
 export interface Records {
   settings: { key: string; value: unknown };
@@ -18,15 +20,21 @@ export interface Records {
   outbox: OutboxJob;
   messengers: Messenger;
   externalIds: ExternalId;
+  inboxes: Inbox;
+  mailItems: MailItem;
+  /** rememberKey records: replay protection, and which emails (POP3 UIDLs...) were imported already. */
+  rememberedKeys: { key: string; value: string; expiresAt: number };
 }
 export type Collection = keyof Records;
 
 /** In dependency order: what a record refers to is imported before it. */
 export const COLLECTIONS: Collection[] = [
   'settings', 'sites', 'departments', 'agents', 'sessions', 'visitors', 'conversations', 'messages', 'attachments', 'outbox',
-  'messengers', 'externalIds',
+  'messengers', 'externalIds', 'inboxes', 'mailItems', 'rememberedKeys',
 ];
-// Not moved: remembered keys (replay records that expire within minutes) and leases.
+// Remembered keys move because some live long: a POP3 mailbox that leaves mail on the
+// server knows what it imported only by them, and would import it all again without them.
+// Not moved: leases (a stopped installation holds none worth keeping).
 
 export interface Exporter {
   count(collection: Collection): number | Promise<number>;

@@ -23,7 +23,7 @@ function lifecycleTests(get: () => Store): void {
     const conv = await seedConversation(store);
     assert.deepEqual(conv, {
       id: 'c1', siteId: 's1', visitorId: 'v1', status: 'open', name: 'Conversation c1', channel: 'widget',
-      departmentId: null, assigneeId: null, lastSeq: 0, visitorReadSeq: 0, agentReadSeq: 0,
+      departmentId: null, assigneeId: null, inboxId: null, lastSeq: 0, visitorReadSeq: 0, agentReadSeq: 0,
       lastMessageAt: null, lastMessagePreview: null, createdAt: conv.createdAt, updatedAt: conv.createdAt,
     });
     assert.deepEqual(await store.getConversation('c1'), conv);

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Store } from '../../server/core/ports';
 import { channelContract } from './contract-channels';
 import { conversationContract } from './contract-conversations';
+import { emailConversationContract } from './contract-email-conversations';
+import { inboxContract } from './contract-inboxes';
 import { messageContract } from './contract-messages';
 import { outboxContract } from './contract-outbox';
 import {
@@ -36,6 +38,8 @@ export function storeContract(name: string, open: OpenStore): void {
     messageContract(get);
     outboxContract(get);
     channelContract(get);
+    emailConversationContract(get);
+    inboxContract(get);
   });
 }
 

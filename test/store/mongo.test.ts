@@ -7,7 +7,9 @@ import type { Store } from '../../server/core/ports';
 import { openMongoStore, type MongoStore } from '../../server/store/mongo';
 import { freshDbName, startMongo } from '../helpers/mongo';
 import { storeContract } from './contract';
-import { newAgent, newConversation, newMessage, newSite, newVisitor, seedConversation } from './fixtures';
+import {
+  emailMeta, newAgent, newConversation, newInbox, newMailItem, newMessage, newSite, newVisitor, seedConversation,
+} from './fixtures';
 
 const server = await startMongo();
 
@@ -67,6 +69,13 @@ if (!server) {
         assert.deepEqual(links.external_ids_source_externalId, [{ source: 1, externalId: 1 }, true]);
         assert.deepEqual(links.external_ids_visitor_order, [{ visitorId: 1, order: 1 }, false]);
         assert.deepEqual((await indexesOf(store, 'remembered_keys')).remembered_keys_expires, [{ expiresAt: 1 }, false]);
+        assert.deepEqual(conversations.conversations_inbox_visitor_activity, [{ inboxId: 1, visitorId: 1, activityAt: -1, _id: -1 }, false]);
+        const inboxes = await indexesOf(store, 'inboxes');
+        assert.deepEqual(inboxes.inboxes_address, [{ address: 1 }, true]);
+        assert.deepEqual(inboxes.inboxes_site_created, [{ siteId: 1, createdAt: 1, _id: 1 }, false]);
+        const items = await indexesOf(store, 'mail_items');
+        assert.deepEqual(items.mail_items_inboxId_key, [{ inboxId: 1, key: 1 }, true]);
+        assert.deepEqual(items.mail_items_inbox_kind_created, [{ inboxId: 1, kind: 1, createdAt: -1, _id: -1 }, false]);
         for (const c of ['settings', 'departments', 'sessions', 'visitors', 'attachments', 'leases']) {
           assert.ok((await indexesOf(store, c))._id_, `${c} exists`);
         }
@@ -173,6 +182,67 @@ if (!server) {
         assert.deepEqual((await keys()).map((k) => k._id), ['e']);
       } finally {
         await dropAndClose(second);
+      }
+    });
+
+    it('concurrent adds of mail items racing deleteInbox, unserialized: no item outlives its inbox', async (t) => {
+      // Inserts, deletes and existence checks are each atomic on FerretDB too.
+      const store = await open();
+      let refused = 0;
+      let swept = 0;
+      try {
+        await store.createSite(newSite('s1'));
+        for (let round = 0; round < 8; round++) {
+          const inboxId = `i${round}`;
+          await store.createInbox(newInbox(inboxId, 's1'), 1_000);
+          const adds = Array.from({ length: 4 }, (_, n) => store.addMailItem(newMailItem(`x${round}-${n}`, inboxId)));
+          // Staggered, so some rounds delete before the adds' checks, some between their steps.
+          await new Promise((ok) => setTimeout(ok, round * 3));
+          const [removed, ...added] = await Promise.allSettled([store.deleteInbox(inboxId), ...adds]);
+          assert.equal(removed.status, 'fulfilled');
+          const { rawBlobIds } = (removed as PromiseFulfilledResult<{ rawBlobIds: string[] }>).value;
+          for (const r of added) {
+            if (r.status === 'rejected') {
+              assert.match(String(r.reason), /no inbox/);
+              refused++;
+            } else {
+              // An item that went in before the inbox went away was swept, and its blob reported.
+              assert.ok(rawBlobIds.includes(r.value.item.rawBlobId), `${r.value.item.id} reported`);
+              swept++;
+            }
+          }
+          assert.equal(await store.connection.db!.collection('mail_items').countDocuments({ inboxId }), 0);
+        }
+        t.diagnostic(`${swept} adds went in and were swept with their inbox, ${refused} were refused`);
+      } finally {
+        await dropAndClose(store);
+      }
+    });
+
+    it('stores the email of a message and an inbox\'s settings as subdocuments, the address lower-case', async () => {
+      const store = await open();
+      try {
+        const conv = await seedConversation(store);
+        await store.createInbox(newInbox('i1', 's1', { address: 'Help@Example.com' }), 1_000);
+        await store.createConversation(newConversation('e1', 's1', 'v1', { channel: 'email', inboxId: 'i1' }));
+        await store.appendMessage(newMessage('m1', 'e1', { channel: 'email', email: emailMeta('i1') }));
+        await store.appendMessage(newMessage('m2', conv.id));
+        const db = store.connection.db!;
+        const mail = await db.collection('messages').findOne({ _id: 'm1' as never });
+        assert.deepEqual(mail?.email, emailMeta('i1'));
+        assert.equal((await db.collection('messages').findOne({ _id: 'm2' as never }))?.email, null);
+        const inbox = await db.collection('inboxes').findOne({ _id: 'i1' as never });
+        assert.equal(inbox?.address, 'help@example.com');
+        assert.equal(inbox?.settings.incoming.host, 'imap.example.com');
+        assert.equal(inbox?.status.state, 'active');
+        assert.equal((await db.collection('conversations').findOne({ _id: 'e1' as never }))?.openKey, 'c:e1');
+        // A document written before email piping (no inboxId, no email) reads as null.
+        await db.collection('messages').updateOne({ _id: 'm2' as never }, { $unset: { email: '' } });
+        await db.collection('conversations').updateOne({ _id: conv.id as never }, { $unset: { inboxId: '' } });
+        assert.equal((await store.getMessage('m2'))?.email, null);
+        assert.equal((await store.getConversation(conv.id))?.inboxId, null);
+      } finally {
+        await dropAndClose(store);
       }
     });
 

@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../server/store/sqlite';
+import { buildListQuery } from '../../server/store/sqlite/listing';
 import { LATEST_VERSION, MIGRATIONS, migrate } from '../../server/store/sqlite/migrations';
 import { storeContract } from './contract';
-import { newAgent, newMessage, newSite, newVisitor, seedConversation } from './fixtures';
+import {
+  emailMeta, newAgent, newConversation, newInbox, newMailItem, newMessage, newSite, newVisitor, seedConversation,
+} from './fixtures';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'parley-store-'));
@@ -129,6 +132,75 @@ describe('SqliteStore specifics', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('migrates a version 4 database: old conversations have no inbox, old messages no email, and keep their rules', async () => {
+    const v4 = new Database(file);
+    migrate(v4, MIGRATIONS.filter((m) => m.version <= 4));
+    v4.exec(`
+      INSERT INTO sites (id, name, widget_key, allowed_origins, appearance, prechat, created_at) VALUES ('s1', 'Old', 'k1', '[]', '{}', '{}', 1);
+      INSERT INTO visitors (id, site_id, pages, created_at, last_seen_at) VALUES ('v1', 's1', '[]', 1, 1);
+      INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, last_seq, created_at, updated_at)
+        VALUES ('c1', 's1', 'v1', 'open', 'v1', 'Chat', 'widget', 1, 1, 1);
+      INSERT INTO messages (id, conversation_id, seq, author_kind, author_id, text, attachments, client_id, channel, created_at)
+        VALUES ('m1', 'c1', 1, 'visitor', 'v1', 'hello', '[]', 'k', 'widget', 1);
+    `);
+    v4.close();
+    const store = openSqliteStore(file);
+    try {
+      assert.equal(inspect((db) => db.pragma('user_version', { simple: true })), LATEST_VERSION);
+      assert.equal((await store.getConversation('c1'))?.inboxId, null);
+      assert.equal((await store.getMessage('m1'))?.email, null);
+      await store.createInbox(newInbox('i1', 's1'), 5);
+      await store.createConversation(newConversation('e1', 's1', 'v1', { channel: 'email', inboxId: 'i1' }));
+      await store.appendMessage(newMessage('m2', 'e1', { channel: 'email', email: emailMeta('i1') }));
+      assert.deepEqual((await store.getMessage('m2'))?.email, emailMeta('i1'));
+      const open = await store.getOrCreateOpenConversation('v1', newConversation('c2', 's1', 'v1'));
+      assert.deepEqual([open.created, open.conversation.id], [false, 'c1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the schema itself keeps an email conversation off its visitor\'s open key, and mail items with their inbox', async () => {
+    const store = openSqliteStore(file);
+    await seedConversation(store);
+    await store.createInbox(newInbox('i1', 's1'), 5);
+    await store.createConversation(newConversation('e1', 's1', 'v1', { channel: 'email', inboxId: 'i1' }));
+    await store.addMailItem(newMailItem('x1', 'i1'));
+    await store.appendMessage(newMessage('m1', 'e1', { channel: 'email', email: emailMeta('i1') }));
+    await store.close();
+    const db = new Database(file);
+    try {
+      db.pragma('foreign_keys = ON');
+      assert.equal(db.prepare("SELECT open_key FROM conversations WHERE id = 'e1'").pluck().get(), 'c:e1');
+      // An email conversation holding a visitor's key would lock the visitor out of the widget.
+      assert.throws(
+        () => db.prepare(`INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, inbox_id, created_at, updated_at)
+          VALUES ('e2', 's1', 'v1', 'open', 'v9', 'x', 'email', 'i1', 1, 1)`).run(),
+        /CHECK constraint failed/,
+      );
+      assert.throws(() => db.prepare("UPDATE messages SET email = 'not json'").run(), /CHECK constraint failed/);
+      assert.throws(
+        () => db.prepare(`INSERT INTO inboxes (id, site_id, name, address, enabled, settings, password_sealed, status, created_at, updated_at)
+          VALUES ('i2', 's1', 'x', 'i1@example.com', 1, '{}', 'p', '{}', 1, 1)`).run(),
+        /UNIQUE constraint failed: inboxes.address/,
+      );
+      db.prepare("DELETE FROM inboxes WHERE id = 'i1'").run();
+      assert.equal(db.prepare('SELECT count(*) FROM mail_items').pluck().get(), 0);
+      assert.equal(db.prepare("SELECT inbox_id FROM conversations WHERE id = 'e1'").pluck().get(), 'i1', 'no foreign key: the conversation stays as it was');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('"the sender\'s latest conversation in this inbox" is one index range, without a sort', async () => {
+    const store = openSqliteStore(file);
+    await store.close();
+    const { sql, params } = buildListQuery({ inboxId: 'i1', visitorId: 'v1' }, 1, null);
+    const plan = inspect((db) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+    assert.match(plan, /USING INDEX conversations_inbox_visitor_activity \(inbox_id=\? AND visitor_id=\?\)/);
+    assert.doesNotMatch(plan, /TEMP B-TREE/);
   });
 
   it('rememberKey deletes the expired keys at its first call, then at most once a minute', async () => {

@@ -13,6 +13,9 @@ import type { ExternalIdDoc, MessengerDoc, Models, RememberedKeyDoc } from './sc
 /** How often rememberKey also deletes the expired keys (per store instance, wall clock). */
 export const PURGE_INTERVAL_MS = 60_000;
 
+/** knownKeys asks about this many keys per query, well inside a command's size limit. */
+const KNOWN_KEYS_BATCH = 1_000;
+
 const orNull = <T>(v: T | null | undefined): T | null => (v === undefined ? null : v);
 
 export function toMessenger(d: MessengerDoc): Messenger {
@@ -177,6 +180,19 @@ export class MongoChannels {
       if (stored && stored.expiresAt > now) return { created: false, value: stored.value };
     }
     throw lastError;
+  }
+
+  /** Which of `keys` have a live record at `now`: one $in query per thousand keys, not one per key. */
+  async knownKeys(keys: string[], now: number): Promise<Set<string>> {
+    const unique = [...new Set(keys)];
+    const known = new Set<string>();
+    for (let i = 0; i < unique.length; i += KNOWN_KEYS_BATCH) {
+      const docs = await this.m.rememberedKeys
+        .find({ _id: { $in: unique.slice(i, i + KNOWN_KEYS_BATCH) }, expiresAt: { $gt: now } }, { _id: 1 })
+        .lean<{ _id: string }[]>();
+      for (const d of docs) known.add(d._id);
+    }
+    return known;
   }
 
   /** Deletes the keys expired at `now`; returns how many. */

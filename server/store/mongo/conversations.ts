@@ -1,20 +1,22 @@
-// Conversations: the one-live-conversation-per-visitor rule (a unique partial index on
-// openKey), read marks, and the inbox list. Every write is one single-document operation.
+// Conversations: the one-live-conversation-per-visitor rule (a unique sparse index on
+// openKey; email conversations hold a key of their own), read marks, and the inbox list.
+// Every write is one single-document operation.
 import type { ConversationFilter, ConversationPatch, NewConversation, Page } from '../../core/ports';
 import type { Conversation, ConversationStatus } from '../../core/types';
 import { DuplicateKeyError } from '../../core/ports';
-import { isDuplicateKey, mapDuplicate, reportedKey } from './errors';
+import { isDuplicateKey, mapDuplicate, reportedKey, type UniqueProbe } from './errors';
 import { LIST_SORT, buildListFilter, decodeCursor, encodeCursor } from './listing';
-import { definedFields, openKeyOf, toConversation } from './mapping';
+import { definedFields, inboxNotAllowed, openKeyOf, toConversation } from './mapping';
 import type { ConversationDoc, Models } from './schemas';
 
 export function conversationDoc(conv: NewConversation, status: ConversationStatus, now: number): ConversationDoc {
+  const inboxId = conv.inboxId ?? null;
   const doc: ConversationDoc = {
     _id: conv.id, siteId: conv.siteId, visitorId: conv.visitorId, status, name: conv.name, channel: conv.channel,
-    departmentId: conv.departmentId, assigneeId: null, lastSeq: 0, visitorReadSeq: 0, agentReadSeq: 0,
+    departmentId: conv.departmentId, assigneeId: null, inboxId, lastSeq: 0, visitorReadSeq: 0, agentReadSeq: 0,
     lastMessageAt: null, lastMessagePreview: null, createdAt: now, updatedAt: now, activityAt: now,
   };
-  const openKey = openKeyOf(status, conv.visitorId);
+  const openKey = openKeyOf(status, { id: conv.id, visitorId: conv.visitorId, inboxId });
   if (openKey !== undefined) doc.openKey = openKey;
   return doc;
 }
@@ -22,13 +24,18 @@ export function conversationDoc(conv: NewConversation, status: ConversationStatu
 export class Conversations {
   constructor(private readonly m: Models) {}
 
-  /** Throws DuplicateKeyError('conversation.openKey') for a second live conversation of a visitor. */
+  /**
+   * Throws DuplicateKeyError('conversation.openKey') for a second live conversation of a
+   * visitor; conversations with an inbox are exempt (their open key is their own).
+   */
   async create(conv: NewConversation): Promise<Conversation> {
     const doc = conversationDoc(conv, conv.status ?? 'open', Date.now());
     const { openKey } = doc;
-    await mapDuplicate('conversation', () => this.m.conversations.insertOne(doc), openKey === undefined ? [] : [
+    // An email conversation's own key ('c:' + id) can only be taken by the same id.
+    const probes: UniqueProbe[] = openKey === undefined || doc.inboxId ? [] : [
       ['conversation.openKey', async () => !!(await this.m.conversations.exists({ openKey }))],
-    ]);
+    ];
+    await mapDuplicate('conversation', () => this.m.conversations.insertOne(doc), probes);
     return toConversation(doc);
   }
 
@@ -47,6 +54,7 @@ export class Conversations {
    * in between, the key is free again and the next round inserts.
    */
   async getOrCreateOpen(visitorId: string, init: NewConversation): Promise<{ conversation: Conversation; created: boolean }> {
+    if (init.inboxId) throw inboxNotAllowed();
     // This method only ever yields a live conversation, so a 'closed' init opens instead;
     // the visitorId argument is the one the open key (and so the uniqueness) is about.
     const status = init.status === 'pending' ? 'pending' : 'open';
@@ -69,18 +77,20 @@ export class Conversations {
   }
 
   /**
-   * One findOneAndUpdate. A status change moves the open key in the same update (set to
-   * the visitor id while live, removed when closed); reopening while the visitor has
-   * another live conversation hits the unique index and changes nothing: null.
+   * One findOneAndUpdate. A status change moves the open key in the same update (set
+   * while live, removed when closed); reopening a conversation without an inbox while the
+   * visitor has another live one hits the unique index and changes nothing: null.
    */
   async update(id: string, patch: ConversationPatch, now: number): Promise<Conversation | null> {
     const set: Record<string, unknown> = { ...definedFields(patch), updatedAt: now };
     const update: Record<string, unknown> = { $set: set };
     if (patch.status !== undefined) {
-      // The open key needs the visitor id, which never changes once created: read it first.
-      const current = await this.m.conversations.findById(id, { visitorId: 1 }).lean<Pick<ConversationDoc, 'visitorId'>>();
+      // The open key needs the visitor and the inbox, which never change once created: read them first.
+      const current = await this.m.conversations
+        .findById(id, { visitorId: 1, inboxId: 1 })
+        .lean<Pick<ConversationDoc, 'visitorId' | 'inboxId'>>();
       if (!current) return null;
-      const openKey = openKeyOf(patch.status, current.visitorId);
+      const openKey = openKeyOf(patch.status, { id, visitorId: current.visitorId, inboxId: current.inboxId ?? null });
       if (openKey === undefined) update.$unset = { openKey: 1 };
       else set.openKey = openKey;
     }

@@ -19,6 +19,8 @@ const KEY_OF_INDEX: Record<string, string> = {
   [INDEX.jobKey]: 'job.key',
   [INDEX.messengerWebhookUrl]: 'messenger.webhookUrl',
   [INDEX.externalIdKey]: 'externalId.key',
+  [INDEX.inboxAddress]: 'inbox.address',
+  [INDEX.mailItemKey]: 'mailItem.key',
 };
 
 /** The same, by the index's fields, for servers that report a key pattern but no name. */
@@ -31,6 +33,8 @@ const KEY_OF_FIELDS: Record<string, string> = {
   key: 'job.key',
   webhookUrl: 'messenger.webhookUrl',
   'source,externalId': 'externalId.key',
+  address: 'inbox.address',
+  'inboxId,key': 'mailItem.key',
 };
 
 interface MongoErrorLike {

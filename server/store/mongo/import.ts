@@ -6,13 +6,15 @@ import type { Conversation } from '../../core/types';
 import type { Collection, Importer, Records } from '../transfer';
 import { openMongoStore } from './index';
 import { messengerDoc } from './channels';
-import { agentDoc, attachmentDoc, messageDoc, openKeyOf, sessionDoc, siteDoc, visitorDoc } from './mapping';
+import {
+  agentDoc, attachmentDoc, inboxDoc, mailItemDoc, messageDoc, openKeyOf, sessionDoc, siteDoc, visitorDoc,
+} from './mapping';
 import type { ConversationDoc, JobDoc, Models } from './schemas';
 
 function conversationDocOf(c: Conversation): ConversationDoc {
   const { id, ...rest } = c;
   const doc: ConversationDoc = { _id: id, ...rest, activityAt: c.lastMessageAt ?? c.createdAt };
-  const openKey = openKeyOf(c.status, c.visitorId);
+  const openKey = openKeyOf(c.status, c);
   if (openKey !== undefined) doc.openKey = openKey;
   return doc;
 }
@@ -34,13 +36,16 @@ const TO_DOC: { [C in Exclude<Collection, 'externalIds'>]: (r: Records[C]) => { 
   attachments: attachmentDoc,
   outbox: jobDocOf,
   messengers: messengerDoc,
+  inboxes: inboxDoc,
+  mailItems: mailItemDoc,
+  rememberedKeys: (k) => ({ _id: k.key, value: k.value, expiresAt: k.expiresAt }),
 };
 
 /** Model names as schemas.ts registers them on the connection. */
 const MODEL: { [C in Collection]: string } = {
   settings: 'Setting', sites: 'Site', departments: 'Department', agents: 'Agent', sessions: 'Session',
   visitors: 'Visitor', conversations: 'Conversation', messages: 'Message', attachments: 'Attachment', outbox: 'OutboxJob',
-  messengers: 'Messenger', externalIds: 'ExternalId',
+  messengers: 'Messenger', externalIds: 'ExternalId', inboxes: 'Inbox', mailItems: 'MailItem', rememberedKeys: 'RememberedKey',
 };
 
 export async function openMongoImporter(uri: string, dbName?: string): Promise<Importer & { close(): Promise<void> }> {

@@ -11,14 +11,17 @@
 // the same document. Fine for tests that run calls one at a time; not for production.
 import mongoose, { type Connection } from 'mongoose';
 import type {
-  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
+  AgentPatch, ConversationFilter, ConversationPatch, InboxPatch, JobStatus, NewAgent, NewConversation, NewInbox, NewMessage,
+  NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
 } from '../../core/ports';
 import type {
-  Agent, Attachment, Conversation, Department, ExternalId, Message, Messenger, Session, Site, Visitor,
+  Agent, Attachment, Conversation, Department, ExternalId, Inbox, InboxStatus, MailItem, MailItemKind, MailWatermark,
+  Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
 import { MongoChannels } from './channels';
 import { Conversations } from './conversations';
 import { isDuplicateKey, mapDuplicate } from './errors';
+import { MongoInboxes } from './inboxes';
 import {
   agentDoc, definedFields, sessionDoc, siteDoc, toAgent, toDepartment, toSession, toSite, toVisitor, visitorDoc,
 } from './mapping';
@@ -61,6 +64,7 @@ export class MongoStore implements Store {
   private readonly messages: Messages;
   private readonly outbox: MongoOutbox;
   private readonly channels: MongoChannels;
+  private readonly inboxes: MongoInboxes;
 
   /** The connection is public for tests and operations (listing indexes, dropping a test database). */
   constructor(readonly connection: Connection, private readonly m: Models) {
@@ -68,6 +72,7 @@ export class MongoStore implements Store {
     this.messages = new Messages(m);
     this.outbox = new MongoOutbox(m);
     this.channels = new MongoChannels(m);
+    this.inboxes = new MongoInboxes(m);
   }
 
   async close(): Promise<void> {
@@ -125,8 +130,10 @@ export class MongoStore implements Store {
    * leaves the site in place, and deleting it again finishes the job.
    */
   async deleteSite(id: string): Promise<boolean> {
-    // External ids of the site's visitors and messengers, then the messengers.
+    // External ids of the site's visitors and messengers, then the messengers; the inboxes
+    // and their mail items.
     await this.channels.deleteOfSite(id);
+    await this.inboxes.deleteOfSite(id);
     const conversationIds = (await this.m.conversations.distinct('_id', { siteId: id })) as string[];
     if (conversationIds.length) {
       await this.m.attachments.deleteMany({ conversationId: { $in: conversationIds } });
@@ -162,6 +169,7 @@ export class MongoStore implements Store {
   async deleteDepartment(id: string): Promise<boolean> {
     await this.m.agents.updateMany({ departments: id }, { $pull: { departments: id } });
     await this.m.conversations.updateMany({ departmentId: id }, { $set: { departmentId: null } });
+    await this.m.inboxes.updateMany({ departmentId: id }, { $set: { departmentId: null } });
     return (await this.m.departments.deleteOne({ _id: id })).deletedCount > 0;
   }
 
@@ -301,8 +309,27 @@ export class MongoStore implements Store {
   findExternalId(source: string, externalId: string) { return this.channels.findExternalId(source, externalId); }
   externalIdsOfVisitor(visitorId: string) { return this.channels.externalIdsOfVisitor(visitorId); }
   rememberKey(key: string, value: string, now: number, expiresAt: number) { return this.channels.rememberKey(key, value, now, expiresAt); }
+  knownKeys(keys: string[], now: number): Promise<Set<string>> { return this.channels.knownKeys(keys, now); }
   /** Not part of the port: what rememberKey does once a minute, for tests and operations. */
   purgeExpiredKeys(now: number): Promise<number> { return this.channels.purgeExpiredKeys(now); }
+
+  // --- inboxes and mail items (inboxes.ts) ---
+
+  createInbox(inbox: NewInbox, now: number): Promise<Inbox> { return this.inboxes.createInbox(inbox, now); }
+  getInbox(id: string): Promise<Inbox | null> { return this.inboxes.getInbox(id); }
+  listInboxes(siteId?: string): Promise<Inbox[]> { return this.inboxes.listInboxes(siteId); }
+  updateInbox(id: string, patch: InboxPatch, now: number): Promise<Inbox | null> { return this.inboxes.updateInbox(id, patch, now); }
+  setInboxStatus(id: string, status: InboxStatus, now: number) { return this.inboxes.setInboxStatus(id, status, now); }
+  setInboxWatermark(id: string, watermark: MailWatermark | null, now: number) { return this.inboxes.setInboxWatermark(id, watermark, now); }
+  countImported(id: string, n: number, now: number): Promise<void> { return this.inboxes.countImported(id, n, now); }
+  deleteInbox(id: string) { return this.inboxes.deleteInbox(id); }
+  addMailItem(item: MailItem) { return this.inboxes.addMailItem(item); }
+  getMailItem(id: string): Promise<MailItem | null> { return this.inboxes.getMailItem(id); }
+  listMailItems(inboxId: string, kind: MailItemKind, limit: number, cursor?: string | null): Promise<Page<MailItem>> {
+    return this.inboxes.listMailItems(inboxId, kind, limit, cursor);
+  }
+  countMailItems(inboxId: string) { return this.inboxes.countMailItems(inboxId); }
+  deleteMailItem(id: string): Promise<boolean> { return this.inboxes.deleteMailItem(id); }
 
   // --- outbox and leases (outbox.ts) ---
 

@@ -48,6 +48,7 @@ export function buildListFilter(filter: ConversationFilter, cursor: ListCursor |
   if (filter.assigneeId !== undefined) eq.assigneeId = filter.assigneeId;
   if (filter.siteId !== undefined) eq.siteId = filter.siteId;
   if (filter.visitorId !== undefined) eq.visitorId = filter.visitorId;
+  if (filter.inboxId !== undefined) eq.inboxId = filter.inboxId;
   if (Object.keys(eq).length) and.push(eq as QueryFilter<ConversationDoc>);
   if (filter.visibleTo) {
     const { departments, agentId } = filter.visibleTo;

@@ -33,7 +33,7 @@ export class Messages {
     for (let attempt = 0; attempt < 5; attempt++) {
       const seq = await this.bump(msg);
       if (seq === null) return null;
-      const message: Message = { ...msg, seq };
+      const message: Message = { ...msg, email: msg.email ?? null, seq };
       try {
         await this.m.messages.insertOne(messageDoc(message));
         return { message, created: true };

@@ -13,6 +13,8 @@ export const INDEX = {
   jobKey: 'outbox_jobs_key',
   messengerWebhookUrl: 'messengers_webhookUrl',
   externalIdKey: 'external_ids_source_externalId',
+  inboxAddress: 'inboxes_address',
+  mailItemKey: 'mail_items_inboxId_key',
 } as const;
 
 /** `value` is the JSON text, as in SQLite: any JSON round-trips, whatever its keys. */
@@ -36,9 +38,14 @@ export interface VisitorDoc {
 }
 export interface ConversationDoc {
   _id: string; siteId: string; visitorId: string; status: string;
-  /** The visitor id while open or pending; absent once closed (the unique index skips it). */
+  /**
+   * While open or pending: the visitor id, or 'c:' + _id for an email conversation (see
+   * openKeyOf in mapping.ts); absent once closed (the unique index skips it).
+   */
   openKey?: string;
   name: string; channel: string; departmentId: string | null; assigneeId: string | null;
+  /** Absent on documents written before email piping: reads as null. */
+  inboxId?: string | null;
   lastSeq: number; visitorReadSeq: number; agentReadSeq: number;
   lastMessageAt: number | null; lastMessagePreview: string | null; createdAt: number; updatedAt: number;
   /** COALESCE(lastMessageAt, createdAt), stored so the inbox can sort on an index. */
@@ -51,6 +58,27 @@ export interface MessageDoc {
   /** The idempotency key behind the unique index: see clientKeyOf in mapping.ts. */
   clientKey: string;
   channel: string; createdAt: number;
+  /** A subdocument; null (or absent, on older documents) for messages of other channels. */
+  email?: EmailMetaDoc | null;
+}
+export interface EmailMetaDoc {
+  inboxId: string; messageId: string | null; from: string; subject: string; original: string; html: string | null;
+}
+export interface InboxDoc {
+  _id: string; siteId: string; name: string;
+  /** Lower-case: the unique key. */
+  address: string;
+  departmentId: string | null; enabled: boolean;
+  /** InboxSettings as a subdocument: its keys are Parley's own, never '$' or dotted. */
+  settings: Record<string, unknown>;
+  passwordSealed: string; smtpPasswordSealed: string | null;
+  status: Record<string, unknown>;
+  watermark: Record<string, unknown> | null;
+  imported: number; createdAt: number; updatedAt: number;
+}
+export interface MailItemDoc {
+  _id: string; inboxId: string; key: string; kind: string; reason: string; messageId: string | null;
+  from: string | null; subject: string | null; size: number; rawBlobId: string; createdAt: number;
 }
 export interface JobDoc {
   _id: string; kind: string; key: string; queue: string;
@@ -134,7 +162,7 @@ visitorSchema.index({ siteId: 1 }, { name: 'visitors_site' });
 
 const conversationSchema = schema<ConversationDoc>({
   siteId: str, visitorId: str, status: str, openKey: str, name: str, channel: str,
-  departmentId: nullableStr, assigneeId: nullableStr,
+  departmentId: nullableStr, assigneeId: nullableStr, inboxId: nullableStr,
   lastSeq: num, visitorReadSeq: num, agentReadSeq: num,
   lastMessageAt: { type: Number, default: null }, lastMessagePreview: nullableStr,
   createdAt: num, updatedAt: num, activityAt: num,
@@ -147,6 +175,8 @@ conversationSchema.index({ openKey: 1 }, { unique: true, sparse: true, name: IND
 conversationSchema.index({ activityAt: -1, _id: -1 }, { name: 'conversations_activity' });
 conversationSchema.index({ status: 1, activityAt: -1, _id: -1 }, { name: 'conversations_status_activity' });
 conversationSchema.index({ visitorId: 1, activityAt: -1, _id: -1 }, { name: 'conversations_visitor_activity' });
+// "The sender's latest conversation in this inbox" (and an inbox's conversations).
+conversationSchema.index({ inboxId: 1, visitorId: 1, activityAt: -1, _id: -1 }, { name: 'conversations_inbox_visitor_activity' });
 conversationSchema.index({ siteId: 1 }, { name: 'conversations_site' });
 conversationSchema.index({ departmentId: 1 }, { name: 'conversations_department' });
 conversationSchema.index({ assigneeId: 1 }, { name: 'conversations_assignee' });
@@ -156,10 +186,15 @@ const attachmentRefSchema = new Schema(
   { _id: false, versionKey: false },
 );
 
+const emailMetaSchema = new Schema(
+  { inboxId: str, messageId: nullableStr, from: str, subject: str, original: str, html: nullableStr },
+  { _id: false, versionKey: false, minimize: false },
+);
+
 const messageSchema = schema<MessageDoc>({
   conversationId: str, seq: num, authorKind: str, authorId: nullableStr, text: str,
   attachments: { type: [attachmentRefSchema], default: undefined }, clientId: nullableStr, clientKey: str,
-  channel: str, createdAt: num,
+  channel: str, createdAt: num, email: { type: emailMetaSchema, default: null },
 }, 'messages');
 // Idempotent sends: a clientId is unique within its conversation. The index is on
 // clientKey, which is always set ('c:' + clientId, or 'm:' + the message id when there is
@@ -209,6 +244,26 @@ const rememberedKeySchema = schema<RememberedKeyDoc>({ value: str, expiresAt: nu
 // For the periodic purge of expired keys (expiresAt is a number, so no TTL index).
 rememberedKeySchema.index({ expiresAt: 1 }, { name: 'remembered_keys_expires' });
 
+const inboxSchema = schema<InboxDoc>({
+  siteId: str, name: str, address: str, departmentId: nullableStr, enabled: { type: Boolean },
+  settings: { type: Schema.Types.Mixed }, passwordSealed: str, smtpPasswordSealed: nullableStr,
+  status: { type: Schema.Types.Mixed }, watermark: { type: Schema.Types.Mixed, default: null },
+  imported: num, createdAt: num, updatedAt: num,
+}, 'inboxes');
+// One inbox per mailbox address, installation-wide (stored lower-case).
+inboxSchema.index({ address: 1 }, { unique: true, name: INDEX.inboxAddress });
+inboxSchema.index({ createdAt: 1, _id: 1 }, { name: 'inboxes_created' });
+inboxSchema.index({ siteId: 1, createdAt: 1, _id: 1 }, { name: 'inboxes_site_created' });
+inboxSchema.index({ departmentId: 1 }, { name: 'inboxes_department' });
+
+const mailItemSchema = schema<MailItemDoc>({
+  inboxId: str, key: str, kind: str, reason: str, messageId: nullableStr, from: nullableStr, subject: nullableStr,
+  size: num, rawBlobId: str, createdAt: num,
+}, 'mail_items');
+// Adding an item is idempotent on (inbox, key): the index settles retries and races.
+mailItemSchema.index({ inboxId: 1, key: 1 }, { unique: true, name: INDEX.mailItemKey });
+mailItemSchema.index({ inboxId: 1, kind: 1, createdAt: -1, _id: -1 }, { name: 'mail_items_inbox_kind_created' });
+
 export interface Models {
   settings: Model<SettingDoc>;
   sites: Model<SiteDoc>;
@@ -224,6 +279,8 @@ export interface Models {
   messengers: Model<MessengerDoc>;
   externalIds: Model<ExternalIdDoc>;
   rememberedKeys: Model<RememberedKeyDoc>;
+  inboxes: Model<InboxDoc>;
+  mailItems: Model<MailItemDoc>;
 }
 
 /** Registers the models on `conn` (never on mongoose's global default connection). */
@@ -243,6 +300,8 @@ export function defineModels(conn: Connection): Models {
     messengers: conn.model<MessengerDoc>('Messenger', messengerSchema),
     externalIds: conn.model<ExternalIdDoc>('ExternalId', externalIdSchema),
     rememberedKeys: conn.model<RememberedKeyDoc>('RememberedKey', rememberedKeySchema),
+    inboxes: conn.model<InboxDoc>('Inbox', inboxSchema),
+    mailItems: conn.model<MailItemDoc>('MailItem', mailItemSchema),
   };
 }
 

@@ -6,6 +6,7 @@ import { messengerSource, type MessengerPatch, type NewMessenger } from '../../c
 import type Database from 'better-sqlite3';
 import type { ExternalId, Messenger } from '../../core/types';
 import { mapDuplicate, merge } from './rows';
+import { immediate } from './tx';
 
 
 export interface MessengerRow {
@@ -82,16 +83,16 @@ export class SqliteChannels {
         WHERE remembered_keys.expires_at <= @now`),
       rememberedValue: p('SELECT value FROM remembered_keys WHERE key = ?'),
       purgeKeys: p('DELETE FROM remembered_keys WHERE expires_at <= ?'),
+      // The keys travel as one JSON array: one statement whatever their number, and no
+      // bound-variable limit to chunk around.
+      liveKeys: p(`SELECT key FROM remembered_keys
+        WHERE key IN (SELECT value FROM json_each(?)) AND expires_at > ?`).pluck(),
     };
   }
 
-  /**
-   * Wraps `fn` in an IMMEDIATE transaction (see SqliteStore.write): read-then-write
-   * cannot interleave with another process's writer.
-   */
+  /** An IMMEDIATE write transaction (tx.ts): read-then-write cannot interleave with another process's writer. */
   private write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    let tx: Database.Transaction<(...args: A) => R> | undefined;
-    return (...args: A) => (tx ??= this.db.transaction(fn)).immediate(...args);
+    return immediate(() => this.db, fn);
   }
 
   // --- messengers ---
@@ -182,6 +183,12 @@ export class SqliteChannels {
       this.purgeExpiredKeys(now);
     }
     return this.rememberTx(key, value, now, expiresAt);
+  }
+
+  /** Which of `keys` have a live record at `now` (one query, whatever their number). */
+  knownKeys(keys: string[], now: number): Set<string> {
+    if (keys.length === 0) return new Set();
+    return new Set(this.s.liveKeys.all(JSON.stringify(keys), now) as string[]);
   }
 
   /** Deletes the keys expired at `now`; returns how many. */

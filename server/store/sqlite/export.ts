@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { Collection, Exporter, Records } from '../transfer';
 import { toExternalId, toMessenger, type ExternalIdRow, type MessengerRow } from './channels';
+import { toInbox, toMailItem, type InboxRow, type MailItemRow } from './inboxes';
 import { toJob, type JobRow } from './outbox';
 import {
   toAgent, toAttachment, toConversation, toDepartment, toMessage, toSession, toSite, toVisitor,
@@ -22,6 +23,12 @@ const TABLES: { [C in Collection]: { table: string; cursor?: string; map: (row: 
   outbox: { table: 'outbox_jobs', map: (r: JobRow) => toJob(r) },
   messengers: { table: 'messengers', map: (r: MessengerRow) => toMessenger(r) },
   externalIds: { table: 'external_ids', map: (r: ExternalIdRow) => toExternalId(r) },
+  inboxes: { table: 'inboxes', map: (r: InboxRow) => toInbox(r) },
+  mailItems: { table: 'mail_items', map: (r: MailItemRow) => toMailItem(r) },
+  rememberedKeys: {
+    table: 'remembered_keys', cursor: 'key',
+    map: (r: { key: string; value: string; expires_at: number }) => ({ key: r.key, value: r.value, expiresAt: r.expires_at }),
+  },
 };
 
 export function sqliteExporter(db: Database.Database): Exporter {

@@ -3,23 +3,28 @@
 import { previewOf } from '../../core/preview';
 import Database from 'better-sqlite3';
 import type {
-  AgentPatch, ConversationFilter, ConversationPatch, JobStatus, NewAgent, NewConversation, NewMessage, NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
+  AgentPatch, ConversationFilter, ConversationPatch, InboxPatch, JobStatus, NewAgent, NewConversation, NewInbox, NewMessage,
+  NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
 } from '../../core/ports';
 import { DuplicateKeyError } from '../../core/ports';
 import type {
-  Agent, Attachment, Conversation, ConversationStatus, Department, ExternalId, Message, Messenger, Session, Site, Visitor,
+  Agent, Attachment, Conversation, ConversationStatus, Department, ExternalId, Inbox, InboxStatus, MailItem, MailItemKind,
+  MailWatermark, Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
 import { SqliteChannels } from './channels';
+import { SqliteInboxes } from './inboxes';
 import { buildListQuery, decodeCursor, encodeCursor } from './listing';
 import { migrate } from './migrations';
 import {
-  agentParams, attachmentParams, duplicateKeyOf, mapDuplicate, merge, openKeyOf, sessionParams, siteParams,
-  toAgent, toAttachment, toConversation, toDepartment, toMessage, toSession, toSite, toVisitor, visitorParams,
+  agentParams, attachmentParams, duplicateKeyOf, inboxNotAllowed, mapDuplicate, merge, messageParams, openKeyOf,
+  sessionParams, siteParams, toAgent, toAttachment, toConversation, toDepartment, toMessage, toSession, toSite, toVisitor,
+  visitorParams,
   type AgentRow, type AttachmentRow, type ConversationRow, type DepartmentRow, type MessageRow,
   type SessionRow, type SiteRow, type VisitorRow,
 } from './rows';
 import { prepareStatements, type Statements } from './statements';
 import { SqliteOutbox } from './outbox';
+import { immediate } from './tx';
 
 /** Opens (creating if needed) and migrates the database at `file`; ':memory:' works too. */
 export function openSqliteStore(file: string): SqliteStore {
@@ -46,6 +51,7 @@ export class SqliteStore implements Store {
   private readonly s: Statements;
   private readonly outbox: SqliteOutbox;
   private readonly channels: SqliteChannels;
+  private readonly inboxes: SqliteInboxes;
   /** listConversations statements, keyed by SQL text (one per combination of filters). */
   private readonly listStatements = new Map<string, Database.Statement>();
 
@@ -54,16 +60,12 @@ export class SqliteStore implements Store {
     this.s = prepareStatements(db);
     this.outbox = new SqliteOutbox(db);
     this.channels = new SqliteChannels(db);
+    this.inboxes = new SqliteInboxes(db);
   }
 
-  /**
-   * Wraps `fn` in an IMMEDIATE transaction: it takes the write lock at BEGIN, so a
-   * read-then-write cannot fail half-way with SQLITE_BUSY when another process writes.
-   * Built on first use because field initializers run before the constructor sets `db`.
-   */
+  /** An IMMEDIATE write transaction (tx.ts). */
   private write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    let tx: Database.Transaction<(...args: A) => R> | undefined;
-    return (...args: A) => (tx ??= this.db.transaction(fn)).immediate(...args);
+    return immediate(() => this.db, fn);
   }
 
   async close(): Promise<void> {
@@ -118,8 +120,8 @@ export class SqliteStore implements Store {
     return this.updateSiteTx(id, patch);
   }
 
-  // Visitors, conversations, messages, attachment rows, messengers and the visitors'
-  // external ids go with the site (ON DELETE CASCADE); the links of the site's messengers
+  // Visitors, conversations, messages, attachment rows, messengers, inboxes with their mail
+  // items, and the visitors' external ids go with the site (ON DELETE CASCADE); the links of the site's messengers
   // are keyed by a source string no foreign key reaches, so they are deleted first.
   private readonly deleteSiteTx = this.write((id: string): boolean => {
     this.channels.deleteLinksOfSiteMessengers(id);
@@ -153,10 +155,11 @@ export class SqliteStore implements Store {
   }
 
   // Explicit rather than left to ON DELETE SET NULL: agents' departments are a JSON array
-  // no foreign key can reach, and doing all three here keeps the behaviour in one place.
+  // no foreign key can reach, and doing all of them here keeps the behaviour in one place.
   private readonly deleteDepartmentTx = this.write((id: string): boolean => {
     this.s.depRemoveFromAgents.run({ id });
     this.s.depClearConversations.run(id);
+    this.s.depClearInboxes.run(id);
     return this.s.depDelete.run(id).changes > 0;
   });
 
@@ -269,14 +272,18 @@ export class SqliteStore implements Store {
   // --- conversations ---
 
   private conversationParams(conv: NewConversation, status: ConversationStatus) {
+    const inboxId = conv.inboxId ?? null;
     return {
       id: conv.id, site_id: conv.siteId, visitor_id: conv.visitorId, status,
-      open_key: openKeyOf(status, conv.visitorId), name: conv.name, channel: conv.channel,
-      department_id: conv.departmentId, now: Date.now(),
+      open_key: openKeyOf(status, { id: conv.id, visitorId: conv.visitorId, inboxId }), name: conv.name,
+      channel: conv.channel, department_id: conv.departmentId, inbox_id: inboxId, now: Date.now(),
     };
   }
 
-  /** Throws DuplicateKeyError('conversation.openKey') for a second live conversation of a visitor. */
+  /**
+   * Throws DuplicateKeyError('conversation.openKey') for a second live conversation of a
+   * visitor; conversations with an inbox are exempt (their open key is their own).
+   */
   async createConversation(conv: NewConversation): Promise<Conversation> {
     const params = this.conversationParams(conv, conv.status ?? 'open');
     mapDuplicate(() => this.s.convInsert.run(params));
@@ -290,7 +297,8 @@ export class SqliteStore implements Store {
       // This method only ever yields a live conversation, so a 'closed' init opens instead;
       // the visitorId argument is the one the open key (and so the uniqueness) is about.
       const status = init.status === 'pending' ? 'pending' : 'open';
-      const created = this.s.convInsertOpen.run(this.conversationParams({ ...init, visitorId }, status)).changes > 0;
+      const params = this.conversationParams({ ...init, visitorId, inboxId: null }, status);
+      const created = this.s.convInsertOpen.run(params).changes > 0;
       const row = this.s.convByOpenKey.get(visitorId) as ConversationRow;
       return { conversation: toConversation(row), created };
     },
@@ -300,6 +308,7 @@ export class SqliteStore implements Store {
     visitorId: string,
     init: NewConversation,
   ): Promise<{ conversation: Conversation; created: boolean }> {
+    if (init.inboxId) throw inboxNotAllowed();
     // Nearly every call finds the conversation open: answer that with a read, no write lock.
     const open = this.s.convByOpenKey.get(visitorId) as ConversationRow | undefined;
     if (open) return { conversation: toConversation(open), created: false };
@@ -319,7 +328,7 @@ export class SqliteStore implements Store {
       next.updatedAt = now;
       try {
         this.s.convUpdate.run({
-          id, status: next.status, open_key: openKeyOf(next.status, next.visitorId), name: next.name,
+          id, status: next.status, open_key: openKeyOf(next.status, next), name: next.name,
           department_id: next.departmentId, assignee_id: next.assigneeId, updated_at: now,
         });
       } catch (err) {
@@ -375,12 +384,8 @@ export class SqliteStore implements Store {
       id: msg.conversationId, at: msg.createdAt, preview: previewOf(msg),
     }) as { last_seq: number } | undefined;
     if (!bumped) return null;
-    const message: Message = { ...msg, seq: bumped.last_seq };
-    this.s.msgInsert.run({
-      id: message.id, conversation_id: message.conversationId, seq: message.seq, author_kind: message.authorKind,
-      author_id: message.authorId, text: message.text, attachments: JSON.stringify(message.attachments),
-      client_id: message.clientId, channel: message.channel, created_at: message.createdAt,
-    });
+    const message: Message = { ...msg, email: msg.email ?? null, seq: bumped.last_seq };
+    this.s.msgInsert.run(messageParams(message));
     return { message, created: true };
   };
 
@@ -481,8 +486,29 @@ export class SqliteStore implements Store {
   async rememberKey(key: string, value: string, now: number, expiresAt: number) {
     return this.channels.rememberKey(key, value, now, expiresAt);
   }
+  async knownKeys(keys: string[], now: number): Promise<Set<string>> { return this.channels.knownKeys(keys, now); }
   /** Not part of the port: what rememberKey does once a minute, for tests and operations. */
   async purgeExpiredKeys(now: number): Promise<number> { return this.channels.purgeExpiredKeys(now); }
+
+  // --- inboxes and mail items (inboxes.ts) ---
+
+  async createInbox(inbox: NewInbox, now: number): Promise<Inbox> { return this.inboxes.createInbox(inbox, now); }
+  async getInbox(id: string): Promise<Inbox | null> { return this.inboxes.getInbox(id); }
+  async listInboxes(siteId?: string): Promise<Inbox[]> { return this.inboxes.listInboxes(siteId); }
+  async updateInbox(id: string, patch: InboxPatch, now: number): Promise<Inbox | null> { return this.inboxes.updateInbox(id, patch, now); }
+  async setInboxStatus(id: string, status: InboxStatus, now: number) { return this.inboxes.setInboxStatus(id, status, now); }
+  async setInboxWatermark(id: string, watermark: MailWatermark | null, now: number) {
+    return this.inboxes.setInboxWatermark(id, watermark, now);
+  }
+  async countImported(id: string, n: number, now: number): Promise<void> { this.inboxes.countImported(id, n, now); }
+  async deleteInbox(id: string) { return this.inboxes.deleteInbox(id); }
+  async addMailItem(item: MailItem) { return this.inboxes.addMailItem(item); }
+  async getMailItem(id: string): Promise<MailItem | null> { return this.inboxes.getMailItem(id); }
+  async listMailItems(inboxId: string, kind: MailItemKind, limit: number, cursor?: string | null): Promise<Page<MailItem>> {
+    return this.inboxes.listMailItems(inboxId, kind, limit, cursor);
+  }
+  async countMailItems(inboxId: string) { return this.inboxes.countMailItems(inboxId); }
+  async deleteMailItem(id: string): Promise<boolean> { return this.inboxes.deleteMailItem(id); }
 
   // --- outbox and leases (outbox.ts) ---
 

@@ -47,6 +47,8 @@ export function buildListQuery(filter: ConversationFilter, limit: number, cursor
   if (filter.assigneeId !== undefined) nullable(add, 'assignee_id', filter.assigneeId);
   if (filter.siteId !== undefined) add('site_id = ?', filter.siteId);
   if (filter.visitorId !== undefined) add('visitor_id = ?', filter.visitorId);
+  // With visitorId: the sender's threads in this inbox (conversations_inbox_visitor_activity).
+  if (filter.inboxId !== undefined) add('inbox_id = ?', filter.inboxId);
   if (filter.visibleTo) {
     // The department list travels as one JSON parameter so the SQL text (and so the cached
     // statement) does not depend on how many departments the agent has.

@@ -214,6 +214,67 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'visitor avatars (from messenger profiles)',
     sql: `ALTER TABLE visitors ADD COLUMN avatar_url TEXT;`,
   },
+  {
+    version: 5,
+    description: 'email piping: inboxes, mail items, email conversations and email metadata on messages',
+    sql: `
+      -- The inbox an email conversation came through. No foreign key: deleting an inbox
+      -- leaves its conversations (and this reference) as they are. An email conversation
+      -- is a thread, not held to one live conversation per visitor: while live, its open
+      -- key is its own ('c:' || id), never the visitor's, and the CHECK keeps it so.
+      ALTER TABLE conversations ADD COLUMN inbox_id TEXT
+        CHECK (inbox_id IS NULL OR open_key IS NULL OR open_key = 'c:' || id);
+      -- "The sender's latest conversation in this inbox"; the same activity expression as
+      -- the other conversations_*_activity indexes.
+      CREATE INDEX conversations_inbox_visitor_activity
+        ON conversations (inbox_id, visitor_id, COALESCE(last_message_at, created_at) DESC, id DESC);
+
+      -- EmailMeta as JSON; NULL for messages of other channels.
+      ALTER TABLE messages ADD COLUMN email TEXT CHECK (email IS NULL OR json_valid(email));
+
+      CREATE TABLE inboxes (
+        id                   TEXT PRIMARY KEY,
+        site_id              TEXT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+        name                 TEXT NOT NULL,
+        -- Lower-cased by the store, so this is one inbox per address whatever its case.
+        address              TEXT NOT NULL UNIQUE,
+        department_id        TEXT REFERENCES departments (id) ON DELETE SET NULL,
+        enabled              INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        settings             TEXT NOT NULL,
+        password_sealed      TEXT NOT NULL,
+        smtp_password_sealed TEXT,
+        -- Written on their own by the mailbox worker (one-column updates), never together
+        -- with the settings an admin edits, so neither writer undoes the other.
+        status               TEXT NOT NULL,
+        watermark            TEXT,
+        imported             INTEGER NOT NULL DEFAULT 0,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL
+      );
+      CREATE INDEX inboxes_created ON inboxes (created_at, id);
+      CREATE INDEX inboxes_site_created ON inboxes (site_id, created_at, id);
+      CREATE INDEX inboxes_department ON inboxes (department_id);
+
+      -- Emails set aside or quarantined; the raw email is a blob. UNIQUE (inbox_id, key)
+      -- makes adding one idempotent, and its index serves deleting an inbox's items.
+      CREATE TABLE mail_items (
+        id          TEXT PRIMARY KEY,
+        inbox_id    TEXT NOT NULL REFERENCES inboxes (id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('set-aside', 'quarantined')),
+        reason      TEXT NOT NULL,
+        message_id  TEXT,
+        -- "from" is an SQL keyword.
+        sender      TEXT,
+        subject     TEXT,
+        size        INTEGER NOT NULL,
+        raw_blob_id TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (inbox_id, key)
+      );
+      CREATE INDEX mail_items_inbox_kind_created ON mail_items (inbox_id, kind, created_at DESC, id DESC);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

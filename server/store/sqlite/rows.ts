@@ -2,7 +2,7 @@
 // Column names are snake_case; JSON-shaped fields are TEXT holding JSON.
 import { DuplicateKeyError } from '../../core/ports';
 import type {
-  Agent, Attachment, AttachmentRef, Conversation, ConversationStatus, Department, Message, Session, Site, Visitor,
+  Agent, Attachment, AttachmentRef, Conversation, ConversationStatus, Department, EmailMeta, Message, Session, Site, Visitor,
 } from '../../core/types';
 
 export interface SiteRow {
@@ -24,10 +24,12 @@ export interface ConversationRow {
   name: string; channel: string; department_id: string | null; assignee_id: string | null;
   last_seq: number; visitor_read_seq: number; agent_read_seq: number;
   last_message_at: number | null; last_message_preview: string | null; created_at: number; updated_at: number;
+  inbox_id: string | null;
 }
 export interface MessageRow {
   id: string; conversation_id: string; seq: number; author_kind: string; author_id: string | null;
   text: string; attachments: string; client_id: string | null; channel: string; created_at: number;
+  email: string | null;
 }
 export interface AttachmentRow {
   id: string; message_id: string | null; conversation_id: string | null; uploader_kind: string;
@@ -98,7 +100,7 @@ export function toConversation(r: ConversationRow): Conversation {
     name: r.name, channel: r.channel as Conversation['channel'], departmentId: r.department_id,
     assigneeId: r.assignee_id, lastSeq: r.last_seq, visitorReadSeq: r.visitor_read_seq,
     agentReadSeq: r.agent_read_seq, lastMessageAt: r.last_message_at,
-    lastMessagePreview: r.last_message_preview, createdAt: r.created_at, updatedAt: r.updated_at,
+    lastMessagePreview: r.last_message_preview, inboxId: r.inbox_id ?? null, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
@@ -106,7 +108,15 @@ export function toMessage(r: MessageRow): Message {
   return {
     id: r.id, conversationId: r.conversation_id, seq: r.seq, authorKind: r.author_kind as Message['authorKind'],
     authorId: r.author_id, text: r.text, attachments: JSON.parse(r.attachments) as AttachmentRef[],
-    clientId: r.client_id, channel: r.channel as Message['channel'], createdAt: r.created_at,
+    clientId: r.client_id, channel: r.channel as Message['channel'],
+    email: r.email ? (JSON.parse(r.email) as EmailMeta) : null, createdAt: r.created_at,
+  };
+}
+export function messageParams(m: Message) {
+  return {
+    id: m.id, conversation_id: m.conversationId, seq: m.seq, author_kind: m.authorKind, author_id: m.authorId,
+    text: m.text, attachments: JSON.stringify(m.attachments), client_id: m.clientId, channel: m.channel,
+    email: m.email ? JSON.stringify(m.email) : null, created_at: m.createdAt,
   };
 }
 
@@ -131,9 +141,23 @@ export function merge<T extends object>(current: T, patch: Partial<NoInfer<T>>):
   return next;
 }
 
-/** The unique open key: the visitor id while the conversation is live, NULL once closed. */
-export function openKeyOf(status: ConversationStatus, visitorId: string): string | null {
-  return status === 'closed' ? null : visitorId;
+/**
+ * The unique open key while the conversation is live, NULL once closed: the visitor id
+ * (one live conversation per visitor), or for an email conversation its own id behind
+ * 'c:', so a sender may have any number of live email threads.
+ */
+export function openKeyOf(status: ConversationStatus, conv: Pick<Conversation, 'id' | 'visitorId' | 'inboxId'>): string | null {
+  if (status === 'closed') return null;
+  return conv.inboxId ? `c:${conv.id}` : conv.visitorId;
+}
+
+/**
+ * What getOrCreateOpenConversation throws for an init with an inbox (the same in both
+ * adapters): it finds a conversation by its visitor, and email conversations are not
+ * keyed by their visitor. A programming error, not a user's.
+ */
+export function inboxNotAllowed(): Error {
+  return new Error('getOrCreateOpenConversation is for conversations without an inbox; use createConversation');
 }
 
 // Which port-level key each SQLite unique constraint stands for, as SQLite names it in
@@ -146,6 +170,11 @@ const UNIQUE_TARGETS: Record<string, string> = {
   'messengers.webhook_url': 'messenger.webhookUrl',
   'external_ids.source, external_ids.external_id': 'externalId.key',
   'remembered_keys.key': 'rememberedKey.key',
+  'inboxes.address': 'inbox.address',
+  'mail_items.inbox_id, mail_items.key': 'mailItem.key',
+  // Primary keys the rule below would misname.
+  'inboxes.id': 'inbox.id',
+  'mail_items.id': 'mailItem.id',
 };
 
 /** Runs `fn`, turning a unique or primary key violation into the port's DuplicateKeyError. */

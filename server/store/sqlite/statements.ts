@@ -30,6 +30,7 @@ export function prepareStatements(db: Database.Database) {
       SET departments = (SELECT json_group_array(value) FROM json_each(agents.departments) WHERE value <> @id)
       WHERE EXISTS (SELECT 1 FROM json_each(agents.departments) WHERE value = @id)`),
     depClearConversations: p('UPDATE conversations SET department_id = NULL WHERE department_id = ?'),
+    depClearInboxes: p('UPDATE inboxes SET department_id = NULL WHERE department_id = ?'),
 
     agentInsert: p(`INSERT INTO agents (id, email, name, role, password_hash, departments, avatar_url, status, created_at)
       VALUES (@id, @email, @name, @role, @password_hash, @departments, @avatar_url, @status, @created_at)`),
@@ -57,10 +58,11 @@ export function prepareStatements(db: Database.Database) {
       locale = @locale, user_agent = @user_agent, avatar_url = @avatar_url, last_seen_at = @last_seen_at WHERE id = @id`),
 
     convInsert: p(`INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, department_id,
-        created_at, updated_at)
-      VALUES (@id, @site_id, @visitor_id, @status, @open_key, @name, @channel, @department_id, @now, @now)`),
+        inbox_id, created_at, updated_at)
+      VALUES (@id, @site_id, @visitor_id, @status, @open_key, @name, @channel, @department_id, @inbox_id, @now, @now)`),
     // The open_key conflict is the expected race outcome, not an error; the caller then reads
-    // the winner. Any other conflict (a reused id) still throws.
+    // the winner. Any other conflict (a reused id) still throws. Never an email conversation
+    // (no inbox_id): only conversations without an inbox are keyed by their visitor.
     convInsertOpen: p(`INSERT INTO conversations (id, site_id, visitor_id, status, open_key, name, channel, department_id,
         created_at, updated_at)
       VALUES (@id, @site_id, @visitor_id, @status, @open_key, @name, @channel, @department_id, @now, @now)
@@ -78,8 +80,9 @@ export function prepareStatements(db: Database.Database) {
       last_message_preview = @preview, updated_at = @at WHERE id = @id RETURNING last_seq`),
 
     msgInsert: p(`INSERT INTO messages (id, conversation_id, seq, author_kind, author_id, text, attachments, client_id,
-        channel, created_at)
-      VALUES (@id, @conversation_id, @seq, @author_kind, @author_id, @text, @attachments, @client_id, @channel, @created_at)`),
+        channel, email, created_at)
+      VALUES (@id, @conversation_id, @seq, @author_kind, @author_id, @text, @attachments, @client_id, @channel, @email,
+        @created_at)`),
     msgById: p('SELECT * FROM messages WHERE id = ?'),
     msgByClientId: p('SELECT * FROM messages WHERE conversation_id = ? AND client_id = ?'),
     msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
