@@ -1,8 +1,8 @@
 // The dashboard's only door to the REST API: same-origin fetch with the session cookie,
 // JSON bodies, the CSRF header on every state-changing request, and one typed error.
 import type {
-  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, ErrorBody, MessageView, MessengerView, OutboxJobView,
-  PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings,
+  AgentView, AttachmentView, AuthView, ConversationView, DepartmentView, EmailOriginalView, ErrorBody, InboxSettings, InboxView, MailItemKind,
+  MailItemView, MessageView, MessengerView, OutboxJobView, PresenceStatus, Preset, Role, SiteView, VisitorView, Appearance, PrechatSettings,
 } from './types';
 
 export class ApiError extends Error {
@@ -139,6 +139,57 @@ export const disconnectMessenger = (id: string) => request<MessengerView>('POST'
 export const startMessengerConversation = (id: string, body: { userId: string; text: string; clientId: string }) =>
   request<{ conversationId: string; message: MessageView }>('POST', `/api/messengers/${enc(id)}/conversations`, body);
 
+// ---- inboxes: support mailboxes piped into a live chat (admins) --------------------------
+
+/** Settings as sent: any part may be left out (the server fills it from the preset, the stored inbox, or defaults). */
+export type InboxSettingsInput = Partial<Omit<InboxSettings, 'incoming' | 'outgoing'>> & {
+  incoming?: Partial<InboxSettings['incoming']>;
+};
+
+export interface InboxInput {
+  name: string;
+  address: string;
+  departmentId: string | null;
+  enabled: boolean;
+  settings: InboxSettingsInput;
+  /** The mailbox password; on update, leave it out to keep the stored one. */
+  password?: string;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** A sentence for people, shown as it is. */
+  message: string;
+  /** IMAP folders, for the folder pickers. */
+  folders: string[];
+  idle: boolean | null;
+}
+
+export interface MailPage {
+  items: MailItemView[];
+  nextCursor: string | null;
+}
+
+export type ImportResult = { result: 'imported'; conversationId: string; messageId: string; duplicate: boolean; how: string };
+
+export const listInboxPresets = () => request<Preset[]>('GET', '/api/inbox-presets');
+export const listInboxes = (siteId: string) => request<InboxView[]>('GET', `/api/inboxes${query({ site: siteId })}`);
+export const createInbox = (siteId: string, body: InboxInput) => request<InboxView>('POST', `/api/sites/${enc(siteId)}/inboxes`, body);
+export const updateInbox = (id: string, body: Partial<InboxInput>) => request<InboxView>('PATCH', `/api/inboxes/${enc(id)}`, body);
+export const deleteInbox = (id: string) => request<void>('DELETE', `/api/inboxes/${enc(id)}`);
+/** Logs in with the form's values without saving; with inboxId and no password, the stored password is used. Always 200. */
+export const testInbox = (body: { address?: string; settings?: InboxSettingsInput; password?: string; inboxId?: string }) =>
+  request<ConnectionTestResult>('POST', '/api/inboxes/test', body);
+/** After Error: try again now. */
+export const reconnectInbox = (id: string) => request<InboxView>('POST', `/api/inboxes/${enc(id)}/reconnect`);
+export const listMail = (inboxId: string, kind: MailItemKind, cursor?: string) =>
+  request<MailPage>('GET', `/api/inboxes/${enc(inboxId)}/mail${query({ kind, cursor })}`);
+/** Turns a set-aside or quarantined email into a message (409 MAIL_NOT_IMPORTABLE with the reason when it cannot). */
+export const importMail = (inboxId: string, itemId: string) => request<ImportResult>('POST', `/api/inboxes/${enc(inboxId)}/mail/${enc(itemId)}/import`);
+export const discardMail = (inboxId: string, itemId: string) => request<void>('DELETE', `/api/inboxes/${enc(inboxId)}/mail/${enc(itemId)}`);
+/** Same-origin link: the session cookie authorizes the download. */
+export const rawMailUrl = (inboxId: string, itemId: string) => `/api/inboxes/${enc(inboxId)}/mail/${enc(itemId)}/raw`;
+
 // ---- outbox (admins) -------------------------------------------------------------------
 
 export type OutboxStatus = OutboxJobView['status'];
@@ -163,6 +214,9 @@ export const getConversation = (id: string) =>
   request<{ conversation: ConversationView; visitor: VisitorView | null }>('GET', `/api/conversations/${enc(id)}`);
 export const listMessages = (id: string, q: { after?: number; before?: number; limit?: number }) =>
   request<{ messages: MessageView[] }>('GET', `/api/conversations/${enc(id)}/messages${query(q)}`);
+/** The whole email behind a message: the quoted text, and the sanitized HTML when there was some. */
+export const getEmailOriginal = (conversationId: string, messageId: string) =>
+  request<EmailOriginalView>('GET', `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/original`);
 export const closeConversation = (id: string) => request<ConversationView>('POST', `/api/conversations/${enc(id)}/close`);
 export const reopenConversation = (id: string) => request<ConversationView>('POST', `/api/conversations/${enc(id)}/reopen`);
 export const assignConversation = (id: string, agentId: string | null) =>

@@ -2,6 +2,8 @@
 export type {
   AgentView, AgentPublicView, AttachmentView, AuthView, Channel, ConversationStatus, ConversationView,
   DepartmentView, ErrorBody, MessageView, MessengerView, OutboxJobView, PresenceStatus, Role, SiteView, VisitorView, Appearance, PrechatSettings, Ack,
+  EmailOriginalView, InboxSettings, InboxStatus, InboxView, MailItemKind, MailItemView,
 } from '../server/transport/views';
 export type { AgentClientEvents, AgentServerEvents, SendAck, SendPayload } from '../server/transport/realtime/events';
-export type { FieldRule } from '../server/core/types';
+export type { FieldRule, HeaderFilter, MailPreset, MailProtocol, MailSecurity } from '../server/core/types';
+export type { Preset } from '../server/channels/email/presets';

@@ -1,6 +1,7 @@
 import { bytesLabel, downloadUrl, fullTime, httpUrl, isImage, timeLabel, visitorLabel } from '../lib/format';
 import type { Outgoing } from '../state/outbox';
 import type { AttachmentView, ConversationView, MessageView } from '../types';
+import { EmailOriginal } from './EmailOriginal';
 
 export function MessageItem({ msg, visitor, seen }: { msg: MessageView; visitor: ConversationView['visitor'] | null; seen: boolean }) {
   const kind = msg.author.kind;
@@ -18,8 +19,10 @@ export function MessageItem({ msg, visitor, seen }: { msg: MessageView; visitor:
           {msg.channel !== 'widget' ? <span class={`badge ch-${msg.channel}`}>{msg.channel}</span> : null}
         </div>
       ) : null}
+      {msg.email?.subject ? <div class="msg-subject" data-testid="message-subject">{msg.email.subject}</div> : null}
       <div class="msg-text" data-testid="message-text">{msg.text}</div>
       {msg.attachments.length ? <Attachments list={msg.attachments} /> : null}
+      {msg.email ? <EmailOriginal conversationId={msg.conversationId} messageId={msg.id} quoted={msg.email.quoted} /> : null}
       {seen ? <div class="seen" data-testid="seen">Seen</div> : null}
     </li>
   );

@@ -29,7 +29,10 @@ function ConversationRow({ conv, open }: { conv: ConversationView; open: boolean
         <span class="conv-name">{conv.name}</span>
         <span class="conv-bottom">
           <span class="conv-preview">{conv.lastMessagePreview ?? 'No messages yet'}</span>
-          <span class={`badge ch-${conv.channel}`}>{CHANNEL_LABEL[conv.channel]}</span>
+          <span class={`badge ch-${conv.channel}`} data-testid="conv-channel" data-channel={conv.channel}>
+            {conv.channel === 'email' ? <span class="ch-icon" aria-hidden="true">✉</span> : null}
+            {CHANNEL_LABEL[conv.channel]}
+          </span>
           {unread ? <span class="unread-dot" role="img" aria-label="Unread" data-testid="unread-dot" /> : null}
         </span>
       </a>

@@ -36,6 +36,19 @@ export function timeLabel(ms: number | null, now = Date.now()): string {
   return d.toLocaleDateString(undefined, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+/** "just now", "5 min ago", "3 h ago", "2 days ago"; older: the date. */
+export function agoLabel(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 45) return 'just now';
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min ago`;
+  const h = Math.round(min / 60);
+  if (h < 24) return `${h} h ago`;
+  const days = Math.round(h / 24);
+  if (days < 7) return `${days} day${days === 1 ? '' : 's'} ago`;
+  return timeLabel(ms, now);
+}
+
 export const fullTime = (ms: number): string => new Date(ms).toLocaleString();
 
 export function bytesLabel(n: number): string {

@@ -3,6 +3,7 @@
 // operators may start conversations. Field problems from the server show next to the field.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MessengerInput } from '../api';
+import { SecretField } from '../components/SecretField';
 import { ErrorBox, Field, checked, inputValue, splitFieldErrors } from '../components/ui';
 import type { ErrorBody, MessengerView } from '../types';
 
@@ -41,15 +42,13 @@ export function MessengerForm({ idPrefix, initial, submitLabel, busy, error, onS
     returning: initial?.returning ?? 'reopen',
     allowOperatorStart: initial?.allowOperatorStart ?? true,
   });
-  const [showCode, setShowCode] = useState(false);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (autoFocus) first.current?.focus();
   }, []);
 
-  const set = (key: 'name' | 'webhookUrl' | 'confirmationCode') => (e: Event) => setForm({ ...form, [key]: inputValue(e) });
+  const set = (key: 'name' | 'webhookUrl') => (e: Event) => setForm({ ...form, [key]: inputValue(e) });
   const { byField, rest } = splitFieldErrors(error, FIELDS);
-  const codeId = `${idPrefix}-code`;
   const reconfirm = editing && (form.webhookUrl.trim() !== initial.webhookUrl || form.confirmationCode !== '');
 
   const submit = (e: Event) => {
@@ -67,24 +66,12 @@ export function MessengerForm({ idPrefix, initial, submitLabel, busy, error, onS
           aria-invalid={byField.webhookUrl ? true : undefined} />
       </Field>
 
-      <div class="field">
-        <label class="field-label" for={codeId}>{editing ? 'New confirmation code (optional)' : 'Confirmation code'}</label>
-        <div class="secret-input">
-          <input id={codeId} name="confirmationCode" type={showCode ? 'text' : 'password'} required={!editing} minLength={8} maxLength={200}
-            autocomplete="new-password" spellcheck={false} value={form.confirmationCode} onInput={set('confirmationCode')}
-            aria-invalid={byField.confirmationCode ? true : undefined}
-            aria-describedby={`${byField.confirmationCode ? `${codeId}-error ` : ''}${codeId}-hint`} />
-          <button type="button" class="btn" aria-controls={codeId} data-testid="messenger-code-toggle" onClick={() => setShowCode(!showCode)}>
-            {showCode ? 'Hide code' : 'Show code'}
-          </button>
-        </div>
-        {byField.confirmationCode ? <span class="field-error" id={`${codeId}-error`}>{byField.confirmationCode}</span> : null}
-        <span class="field-hint" id={`${codeId}-hint`}>
-          {editing
-            ? 'Leave empty to keep the current code. At least 8 characters.'
-            : 'A shared secret of at least 8 characters, stored encrypted: the messenger answers the confirmation request with it, and both sides sign their requests with it.'}
-        </span>
-      </div>
+      <SecretField id={`${idPrefix}-code`} name="confirmationCode" noun="code" toggleTestId="messenger-code-toggle"
+        label={editing ? 'New confirmation code (optional)' : 'Confirmation code'} required={!editing} minLength={8} maxLength={200}
+        value={form.confirmationCode} onInput={(confirmationCode) => setForm({ ...form, confirmationCode })} error={byField.confirmationCode}
+        hint={editing
+          ? 'Leave empty to keep the current code. At least 8 characters.'
+          : 'A shared secret of at least 8 characters, stored encrypted: the messenger answers the confirmation request with it, and both sides sign their requests with it.'} />
 
       <fieldset>
         <legend>Returning users</legend>

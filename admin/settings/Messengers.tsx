@@ -2,18 +2,19 @@
 // list with status, the addresses to paste into the messenger, connect / disconnect /
 // edit / delete, a form to add one, and (where operators may) a form to write first to a
 // known user of an active channel.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import {
-  connectMessenger, createMessenger, deleteMessenger, disconnectMessenger, errorOf, listMessengers, listSites, startMessengerConversation,
-  updateMessenger,
+  connectMessenger, createMessenger, deleteMessenger, disconnectMessenger, listMessengers, startMessengerConversation, updateMessenger,
   type MessengerInput,
 } from '../api';
 import { CopyField } from '../components/CopyField';
 import { ErrorBox, Field, Notice, inputValue, splitFieldErrors, useAction } from '../components/ui';
 import { newClientId } from '../lib/format';
-import { hrefOf, navigate } from '../state/route';
-import type { ErrorBody, MessengerView, SiteView } from '../types';
+import { navigate } from '../state/route';
+import type { MessengerView } from '../types';
 import { MESSENGER_FIELD_LABELS, MessengerForm } from './MessengerForm';
+import { DeleteConfirmation, useRowModes } from './rowModes';
+import { SitePicker, useSiteList, useSites } from './siteScoped';
 
 const STATUS: Record<MessengerView['status'], { label: string; hint: string }> = {
   pending: { label: 'Pending', hint: 'Not confirmed yet: paste the inbound URL into the messenger, then connect.' },
@@ -22,50 +23,16 @@ const STATUS: Record<MessengerView['status'], { label: string; hint: string }> =
 };
 
 export function Messengers() {
-  const [sites, setSites] = useState<SiteView[] | null>(null);
-  const [siteId, setSiteId] = useState<string | null>(null);
-  const [list, setList] = useState<{ siteId: string; items: MessengerView[] } | null>(null);
-  const [listError, setListError] = useState<ErrorBody | null>(null);
-  const [version, setVersion] = useState(0);
+  const { sites, site, siteId, setSiteId, error: sitesError } = useSites();
+  const { items, error: listError, upsert, remove: removeItem, refresh } = useSiteList(siteId, { load: listMessengers });
   const [formKey, setFormKey] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
-  const loadSites = useAction();
   const create = useAction();
 
-  useEffect(() => {
-    void loadSites.run(async () => {
-      const all = await listSites();
-      setSites(all);
-      setSiteId((s) => s ?? all[0]?.id ?? null);
-    });
-  }, []);
-
-  // The selected site's channels; `version` reloads them (after a failed connect, say).
-  useEffect(() => {
-    if (!siteId) return;
-    let live = true;
-    listMessengers(siteId).then(
-      (items) => {
-        if (!live) return;
-        setList({ siteId, items });
-        setListError(null);
-      },
-      (err) => live && setListError(errorOf(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [siteId, version]);
-
-  const site = sites?.find((s) => s.id === siteId) ?? null;
-  const items = list && list.siteId === siteId ? list.items : null;
-  const upsert = (m: MessengerView) =>
-    setList((l) => (l && l.siteId === m.siteId ? { ...l, items: l.items.some((x) => x.id === m.id) ? l.items.map((x) => (x.id === m.id ? m : x)) : [...l.items, m] } : l));
   const remove = (id: string) => {
-    setList((l) => (l ? { ...l, items: l.items.filter((x) => x.id !== id) } : l));
+    removeItem(id);
     document.getElementById('messengers-h')?.focus(); // the focused row is gone
   };
-  const refresh = () => setVersion((v) => v + 1);
 
   const add = async (input: MessengerInput) => {
     if (!site) return;
@@ -86,25 +53,8 @@ export function Messengers() {
           Connect your company’s own messenger to a live chat: its users write from the messenger, agents answer here,
           and the answers go back to the messenger. One messenger webhook serves one live chat only.
         </p>
-        <ErrorBox error={loadSites.error} />
-        {sites && sites.length === 0 ? (
-          <p class="muted">There is no website yet. <a href={hrefOf({ view: 'settings', tab: 'sites' })}>Add a website</a> first.</p>
-        ) : null}
-        {sites && sites.length > 0 ? (
-          <div role="group" aria-labelledby="messenger-site-h" class="messenger-sites">
-            <h3 id="messenger-site-h" class="field-label">Live chat (website)</h3>
-            <ul class="site-list" data-testid="messenger-sites">
-              {sites.map((s) => (
-                <li key={s.id}>
-                  <button type="button" class={s.id === siteId ? 'site-pick active' : 'site-pick'} aria-pressed={s.id === siteId}
-                    data-testid="messenger-site" data-id={s.id} onClick={() => { setNotice(null); setSiteId(s.id); }}>
-                    {s.name}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
+        <ErrorBox error={sitesError} />
+        <SitePicker sites={sites} siteId={siteId} prefix="messenger" onSelect={(id) => { setNotice(null); setSiteId(id); }} />
         <ErrorBox error={listError} />
         {site ? (
           <ul class="rows" data-testid="messenger-list" aria-label={`Messengers of ${site.name}`} aria-busy={items ? undefined : true}>
@@ -136,8 +86,6 @@ export function Messengers() {
   );
 }
 
-type Mode = 'view' | 'edit' | 'delete';
-
 interface RowProps {
   messenger: MessengerView;
   onChanged: (m: MessengerView) => void;
@@ -146,28 +94,10 @@ interface RowProps {
 }
 
 function MessengerRow({ messenger: m, onChanged, onDeleted, onRefresh }: RowProps) {
-  const [mode, setMode] = useState<Mode>('view');
+  const { mode, go, editBtn, deleteBtn, cancelDelete } = useRowModes();
   const [notice, setNotice] = useState<string | null>(null);
   const action = useAction(); // connect, disconnect, delete: one at a time
   const save = useAction();
-  const editBtn = useRef<HTMLButtonElement>(null);
-  const deleteBtn = useRef<HTMLButtonElement>(null);
-  const cancelDelete = useRef<HTMLButtonElement>(null);
-  const focusNext = useRef<'edit' | 'delete' | 'cancel-delete' | null>(null);
-
-  // Keyboard users keep their place when a form or the confirmation opens and closes.
-  useEffect(() => {
-    const target = focusNext.current;
-    focusNext.current = null;
-    if (target === 'edit') editBtn.current?.focus();
-    else if (target === 'delete') deleteBtn.current?.focus();
-    else if (target === 'cancel-delete') cancelDelete.current?.focus();
-  }, [mode]);
-
-  const go = (next: Mode, focus: typeof focusNext.current = null) => {
-    focusNext.current = focus;
-    setMode(next);
-  };
 
   const connect = async () => {
     setNotice(null);
@@ -285,18 +215,11 @@ function MessengerRow({ messenger: m, onChanged, onDeleted, onRefresh }: RowProp
       ) : null}
 
       {mode === 'delete' ? (
-        <div class="confirm" role="group" aria-labelledby={`delete-${m.id}`} data-testid="messenger-delete-confirmation">
-          <p id={`delete-${m.id}`}>
-            Delete the messenger channel “{m.name}”? Its users can no longer write through it; their conversations stay in the inbox.
-            If you add the messenger again, its users start as new visitors.
-          </p>
-          <div class="form-actions">
-            <button type="button" class="btn danger" data-testid="messenger-delete-confirm" disabled={action.busy} onClick={() => void destroy()}>
-              Delete channel
-            </button>
-            <button ref={cancelDelete} type="button" class="btn subtle" onClick={() => go('view', 'delete')}>Cancel</button>
-          </div>
-        </div>
+        <DeleteConfirmation id={`delete-${m.id}`} prefix="messenger" confirmLabel="Delete channel" busy={action.busy}
+          onConfirm={() => void destroy()} onCancel={() => go('view', 'delete')} cancelRef={cancelDelete}>
+          Delete the messenger channel “{m.name}”? Its users can no longer write through it; their conversations stay in the inbox.
+          If you add the messenger again, its users start as new visitors.
+        </DeleteConfirmation>
       ) : null}
     </li>
   );

@@ -1,8 +1,10 @@
-// Admin settings: departments, agents, sites, messengers, outbox deliveries (the server enforces the admin role too).
+// Admin settings: departments, agents, sites, messengers, inboxes, outbox deliveries (the server enforces the admin role too).
+import type { ComponentType } from 'preact';
 import { hrefOf, type SettingsTab } from '../state/route';
 import { Agents } from './Agents';
 import { Deliveries } from './Deliveries';
 import { Departments } from './Departments';
+import { Inboxes } from './Inboxes';
 import { Messengers } from './Messengers';
 import { Sites } from './Sites';
 
@@ -11,10 +13,21 @@ const TABS: { tab: SettingsTab; label: string; testId?: string }[] = [
   { tab: 'agents', label: 'Agents' },
   { tab: 'sites', label: 'Sites' },
   { tab: 'messengers', label: 'Messengers', testId: 'nav-messengers' },
+  { tab: 'inboxes', label: 'Inboxes', testId: 'nav-inboxes' },
   { tab: 'deliveries', label: 'Deliveries', testId: 'nav-deliveries' },
 ];
 
+const SCREENS: Record<SettingsTab, ComponentType> = {
+  departments: Departments,
+  agents: Agents,
+  sites: Sites,
+  messengers: Messengers,
+  inboxes: Inboxes,
+  deliveries: Deliveries,
+};
+
 export function Settings({ tab }: { tab: SettingsTab }) {
+  const Screen = SCREENS[tab];
   return (
     <div class="page">
       <h1 class="page-title">Settings</h1>
@@ -26,7 +39,7 @@ export function Settings({ tab }: { tab: SettingsTab }) {
           </a>
         ))}
       </nav>
-      {tab === 'departments' ? <Departments /> : tab === 'agents' ? <Agents /> : tab === 'messengers' ? <Messengers /> : tab === 'deliveries' ? <Deliveries /> : <Sites />}
+      <Screen />
     </div>
   );
 }

@@ -2,13 +2,13 @@
 // dashboard is served from, and a reload keeps the open conversation.
 import { Store } from '../lib/store';
 
-export type SettingsTab = 'departments' | 'agents' | 'sites' | 'messengers' | 'deliveries';
+export type SettingsTab = 'departments' | 'agents' | 'sites' | 'messengers' | 'inboxes' | 'deliveries';
 export type Route =
   | { view: 'inbox'; conversationId: string | null }
   | { view: 'settings'; tab: SettingsTab }
   | { view: 'profile' };
 
-const TABS: SettingsTab[] = ['departments', 'agents', 'sites', 'messengers', 'deliveries'];
+const TABS: SettingsTab[] = ['departments', 'agents', 'sites', 'messengers', 'inboxes', 'deliveries'];
 
 export function parseRoute(hash: string): Route {
   const [view, arg] = hash.replace(/^#\/?/, '').split('/').map((p) => decodeURIComponent(p));
