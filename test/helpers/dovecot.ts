@@ -439,6 +439,9 @@ async function shutdown(child: ChildProcess, config: string): Promise<void> {
     else child.once('exit', () => resolve());
   });
   try {
+    // Mail processes serving live connections (an IDLE session) outlive the master;
+    // a real server going down drops them: kick every session first.
+    await run(DOVEADM, ['-c', config, 'kick', '*']).catch(() => undefined);
     await run(DOVEADM, ['-c', config, 'stop']);
   } catch {
     // already gone, or no pid file: stopChild below does it the hard way

@@ -10,6 +10,8 @@ const MAX_IDLE_MS = 5 * 60_000;
 const SOCKET_TIMEOUT_MS = 10 * 60_000;
 const FETCH_BATCH = 25;
 const DAY_MS = 24 * 3600_000;
+/** Clock skew between Parley and the mail server tolerated when deciding what arrived after the inbox was added. */
+const ARRIVAL_MARGIN_MS = 60_000;
 
 export function imapOptions(settings: InboxSettings, password: string): ImapFlowOptions {
   const s = settings.incoming;
@@ -25,7 +27,8 @@ export function imapOptions(settings: InboxSettings, password: string): ImapFlow
     greetingTimeout: s.connectionTimeoutMs,
     socketTimeout: SOCKET_TIMEOUT_MS,
     maxIdleTime: MAX_IDLE_MS,
-    disableAutoIdle: !settings.idle,
+    // IDLE is started by the reader the moment it has nothing to do (auto-IDLE waits 15 s).
+    disableAutoIdle: true,
     logger: false,
   };
 }
@@ -65,6 +68,8 @@ export interface FetchedMail {
 
 export interface ImapSessionHooks {
   watermark(): MailWatermark | null;
+  /** When the inbox was added: on the first read, mail that arrived before it is left alone. */
+  addedAt: number;
   lastSyncAt(): number | null;
   /** Reads one email into the chat; true when it became (or already was) a message. */
   ingest(mail: FetchedMail): Promise<boolean>;
@@ -123,7 +128,12 @@ export async function runImapSession(inbox: Inbox, password: string, hooks: Imap
             await hooks.synced();
             if (!useIdle) await client.noop(); // polling: keep the session fresh
           }
-          if (!pending) await new Promise<void>((resolve) => (wake = resolve));
+          if (!pending) {
+            const woken = new Promise<void>((resolve) => (wake = resolve));
+            // IDLE until the server reports new mail; any next command ends it.
+            if (useIdle) void client.idle().catch(() => undefined);
+            await woken;
+          }
         }
       } finally {
         if (poll) clearInterval(poll);
@@ -150,9 +160,20 @@ async function syncFolder(client: ImapFlow, folder: string, hooks: ImapSessionHo
   const wm = hooks.watermark();
   let uids: number[];
   if (!wm || wm.folder !== folder) {
-    // First read of this folder: start with what arrives from now on. Mail already in
-    // the mailbox is not turned into conversations (README: "Connecting a mailbox").
-    await hooks.advance({ folder, uidValidity, lastUid: Math.max(0, mailbox.uidNext - 1) });
+    // First read of this folder: mail that arrived since the inbox was added (also while
+    // the login still failed) is imported; older mail is left alone (README, "Connecting
+    // a mailbox"). SEARCH SINCE has day granularity: INTERNALDATE decides.
+    const candidates = ((await client.search({ since: new Date(hooks.addedAt - DAY_MS) }, { uid: true })) || []).sort((a, b) => a - b);
+    const fresh: number[] = [];
+    if (candidates.length) {
+      for (const m of await client.fetchAll(candidates.join(','), { uid: true, internalDate: true }, { uid: true })) {
+        const arrived = m.internalDate ? new Date(m.internalDate).getTime() : 0;
+        if (arrived >= hooks.addedAt - ARRIVAL_MARGIN_MS) fresh.push(m.uid);
+      }
+    }
+    fresh.sort((a, b) => a - b);
+    await importUids(client, folder, fresh, hooks, { folder, uidValidity, lastUid: 0 });
+    await hooks.advance({ folder, uidValidity, lastUid: Math.max(fresh.at(-1) ?? 0, mailbox.uidNext - 1) });
     return;
   }
   if (wm.uidValidity !== uidValidity) {

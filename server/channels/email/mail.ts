@@ -93,6 +93,11 @@ function addresses(value: AddressObject | AddressObject[] | undefined): MailAddr
   return out;
 }
 
+function mimeType(value: unknown): string {
+  const type = typeof value === 'string' ? value.trim().toLowerCase().split(/[\s;]/)[0]! : '';
+  return /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type) ? type : 'application/octet-stream';
+}
+
 function unfold(line: string): string {
   const colon = line.indexOf(':');
   return (colon < 0 ? '' : line.slice(colon + 1)).replace(/\r?\n[ \t]+/g, ' ').trim();
@@ -138,13 +143,14 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
     subject: (parsed.subject ?? '').trim(),
     date,
     headers,
-    contentType: (ctValue?.value ?? 'text/plain').toLowerCase(),
+    contentType: ctValue ? mimeType(ctValue.value) : 'text/plain',
     reportType: ctValue?.params?.['report-type']?.toLowerCase() ?? null,
     text: parsed.text ?? '',
     html: typeof parsed.html === 'string' ? parsed.html : null,
     attachments: parsed.attachments.map((a) => ({
       filename: a.filename ?? '',
-      contentType: (a.contentType ?? 'application/octet-stream').toLowerCase(),
+      // mailparser passes a malformed Content-Type through as it came (not always a string).
+      contentType: mimeType(a.contentType),
       size: a.size ?? a.content.byteLength,
       content: new Uint8Array(a.content.buffer, a.content.byteOffset, a.content.byteLength),
       inline: a.contentDisposition === 'inline' || (!!a.cid && a.related === true),

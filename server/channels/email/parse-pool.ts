@@ -14,9 +14,18 @@ export class ParseError extends Error {
 
 interface Pending { resolve: (a: Analysis) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
 
-// Under tsx (tests, `npm run parley`) the worker is the TypeScript source; in the bundle it
-// is dist/server/parse-worker.js beside main.js (scripts/build.mjs builds both).
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
+// In the bundle the worker is dist/server/parse-worker.js beside main.js (scripts/build.mjs
+// builds both). Under tsx (tests, `npm run parley`) it is the TypeScript source, and a
+// worker does not inherit tsx's loader: a small bootstrap registers it first.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
+
+function spawnWorker(): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(code, { eval: true });
+}
 
 export class ParsePool {
   private worker: Worker | null = null;
@@ -49,7 +58,7 @@ export class ParsePool {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL);
+    const worker = spawnWorker();
     worker.unref();
     worker.on('message', (msg: { id: number; analysis?: Analysis; error?: string }) => {
       const p = this.pending.get(msg.id);

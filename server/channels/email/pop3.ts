@@ -224,8 +224,9 @@ export class Pop3Client {
 }
 
 export interface Pop3SessionHooks {
-  /** Whether the maildrop was seen before (first poll: what is there now is not imported). */
+  /** Whether the maildrop was read before; on the first poll only mail that arrived after addedAt is imported. */
   seeded(): boolean;
+  addedAt: number;
   markSeeded(): Promise<void>;
   /** Which of these UIDLs were imported before. */
   known(uids: string[]): Promise<Set<string>>;
@@ -279,14 +280,23 @@ export async function runPop3Session(
 
 async function pollOnce(client: Pop3Client, hooks: Pop3SessionHooks, signal: AbortSignal): Promise<void> {
   const listing = await client.uidl();
+  const known = await hooks.known(listing.map((m) => m.uid));
+  let fresh = listing.filter((m) => !known.has(m.uid));
   if (!hooks.seeded()) {
-    for (const { uid } of listing) await hooks.remember(uid);
-    await hooks.markSeeded();
+    // First poll: POP3 has no arrival dates, so read each header's newest Received date
+    // (written by the receiving server; the Date header is the sender's say).
+    const kept: typeof fresh = [];
+    for (const m of fresh) {
+      const arrived = arrivalOf(await client.top(m.n));
+      if (arrived !== null && arrived >= hooks.addedAt - 60_000) kept.push(m);
+      else await hooks.remember(m.uid);
+    }
+    fresh = kept;
+  }
+  if (!fresh.length) {
+    if (!hooks.seeded()) await hooks.markSeeded();
     return;
   }
-  const known = await hooks.known(listing.map((m) => m.uid));
-  const fresh = listing.filter((m) => !known.has(m.uid));
-  if (!fresh.length) return;
   const sizes = await client.list();
   for (const { n, uid } of fresh) {
     if (signal.aborted) return;
@@ -297,4 +307,14 @@ async function pollOnce(client: Pop3Client, hooks: Pop3SessionHooks, signal: Abo
     await hooks.remember(uid);
     if (imported && hooks.settings.afterImport === 'delete') await client.dele(n);
   }
+  if (!hooks.seeded()) await hooks.markSeeded();
+}
+
+/** The arrival time of an email from its header: the topmost Received date, else Date. */
+function arrivalOf(header: Buffer): number | null {
+  const text = header.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const received = text.match(/^received:[^\n]*;\s*([^\r\n]+)/im);
+  const date = received?.[1] ?? text.match(/^date:\s*([^\r\n]+)/im)?.[1];
+  const t = date ? Date.parse(date.replace(/\s*\([^)]*\)\s*$/, '')) : NaN;
+  return Number.isNaN(t) ? null : t;
 }

@@ -419,6 +419,7 @@ class InboxReader {
     const { store, clock, maxEmailBytes } = this.deps;
     return {
       watermark: () => this.inbox.watermark,
+      addedAt: this.inbox.createdAt,
       lastSyncAt: () => this.status.lastSyncAt,
       ingest: (mail: FetchedMail) => this.ingestOne(`uid:${this.inbox.watermark?.uidValidity}:${mail.uid}`, mail.raw, mail.headersOnly, mail.size),
       advance: async (watermark: NonNullable<Inbox['watermark']>) => {
@@ -438,6 +439,7 @@ class InboxReader {
     const TEN_YEARS = 10 * 365 * 24 * 3600_000;
     return {
       seeded: () => this.inbox.watermark?.folder === 'pop3',
+      addedAt: this.inbox.createdAt,
       markSeeded: async () => {
         const watermark = { folder: 'pop3', uidValidity: 'uidl', lastUid: 0 };
         await store.setInboxWatermark(this.inbox.id, watermark, clock.now());
