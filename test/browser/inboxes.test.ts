@@ -6,7 +6,6 @@
 // with "convert all" off a stranger's email is set aside until the admin imports it.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -19,30 +18,6 @@ const PASSWORD = 'mailbox-secret-1';
 const ADDRESS = 'support@example.test';
 const SUBJECT = 'Order 1234 <b>never</b> arrived';
 
-/**
- * Node 20 applies no module hooks in worker threads, so under `node --import tsx` the parse
- * pool's worker (server/channels/email/parse-worker.ts) dies with 'Unknown file extension
- * ".ts"' and every email is quarantined. Until the pool registers tsx in its worker itself,
- * TypeScript workers started by this test process register it first (harmless where Node
- * already does it). Only this process is affected; the bundle's worker is plain JS.
- */
-function registerTsxInTypeScriptWorkers(): void {
-  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
-  const Original = threads.Worker;
-  threads.Worker = class extends Original {
-    constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
-      const href = filename instanceof URL ? filename.href : filename;
-      if (options?.eval || !href.endsWith('.ts')) {
-        super(filename, options);
-        return;
-      }
-      const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(href)}); })`;
-      super(boot, { ...options, eval: true });
-    }
-  };
-  syncBuiltinESMExports(); // `import { Worker } from 'node:worker_threads'` sees the class above
-}
-registerTsxInTypeScriptWorkers();
 
 const probe = await startDovecot({ users: [{ user: 'support', password: PASSWORD }, { user: 'sales', password: PASSWORD }] });
 
