@@ -126,14 +126,15 @@ describe('parley mail inspect', () => {
   });
 
   // Replies collected by the stripper's authors (X.eml with X.expected.txt): a few of them
-  // go through the CLI too, so inspect shows exactly what ingestion keeps.
+  // go through the CLI too, with the delimiter on as an inbox has it by default, so inspect
+  // shows exactly what ingestion keeps.
   const replies = fixture('replies');
   const pairs = existsSync(replies)
-    ? readdirSync(replies).filter((f) => f.endsWith('.eml') && existsSync(join(replies, f.replace(/\.eml$/, '.expected.txt')))).sort().slice(0, 4)
+    ? readdirSync(replies).filter((f) => f.endsWith('.eml') && existsSync(join(replies, f.replace(/\.eml$/, '.expected.txt')))).sort().slice(0, 6)
     : [];
   it('shows the stripped text of client replies (test/fixtures/mail/replies)', { skip: pairs.length ? false : 'no test/fixtures/mail/replies/*.eml with .expected.txt yet' }, () => {
     const files = pairs.map((f) => join(replies, f));
-    const { status, lines } = inspect(files);
+    const { status, lines } = inspect(['--delimiter', ...files]);
     assert.equal(status, 0);
     for (const [i, file] of files.entries()) {
       assert.equal(lines[i].file, file);
