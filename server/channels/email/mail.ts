@@ -2,6 +2,9 @@
 // thread matcher, reply stripper): mailparser's output reduced to plain data, so the steps
 // stay pure functions and the parse can run in a worker thread (structured-clonable).
 import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
+import { installFlowedDecoder } from './flowed';
+
+installFlowedDecoder();
 
 export interface MailAddress {
   /** Display name, '' when there is none. */
