@@ -8,6 +8,7 @@ import type { InboxView } from '../../server/transport/views';
 import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot';
 import {
   PASSWORD, allMessages, conversations, email, inboxOf, settled, startHarness, waitForMessages, type Harness, type HarnessOptions, type Mail,
+  mailSuiteSkip,
 } from '../helpers/inbox';
 import { createAgent, nextEvent } from '../helpers/server';
 import { waitFor } from '../helpers/receiver';
@@ -15,7 +16,7 @@ import { waitFor } from '../helpers/receiver';
 let dovecot: Dovecot | null = null;
 const harness = (settings: Record<string, unknown> = {}, opts: HarnessOptions = {}) => startHarness(dovecot!, settings, opts);
 
-describe('inbound email (Dovecot)', { concurrency: false }, () => {
+describe('inbound email (Dovecot)', { concurrency: false, skip: mailSuiteSkip() ?? false }, () => {
   before(async () => {
     dovecot = await startDovecot();
   });

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot';
-import { PASSWORD, allMessages, email, inboxOf, settled, startHarness, waitForMessages, type Harness } from '../helpers/inbox';
+import { PASSWORD, allMessages, email, inboxOf, settled, startHarness, waitForMessages, type Harness, mailSuiteSkip } from '../helpers/inbox';
 import { killHard, spawnParley } from '../helpers/process';
 import { waitFor } from '../helpers/receiver';
 import { AgentClient, setupInstallation } from '../helpers/server';
 
 let dovecot: Dovecot | null = null;
 
-describe('mailbox protocols and options (Dovecot)', { concurrency: false }, () => {
+describe('mailbox protocols and options (Dovecot)', { concurrency: false, skip: mailSuiteSkip() ?? false }, () => {
   before(async () => {
     dovecot = await startDovecot();
   });
