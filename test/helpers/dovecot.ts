@@ -10,7 +10,7 @@
 // No auth failure delay beyond Dovecot's 0.5 s tick and no growing anvil penalty, so
 // wrong-password tests stay fast.
 //
-// Learned while writing it (Dovecot 2.3.19, imapflow 2.1.2, node-pop3 0.11.0, nodemailer;
+// Learned while writing it (Dovecot 2.3.19, imapflow 2.1.2, Parley's Pop3Client, nodemailer;
 // test/integration/mailservers.test.ts asserts each client fact):
 // - Dovecot refuses mail access for uid 0 ("Mail access for users with UID 0 not
 //   permitted"), so as root the Maildirs belong to nobody:nogroup (login and internal
@@ -44,12 +44,13 @@
 // - imapflow with secure: false upgrades with STARTTLS whenever the server offers it, and
 //   checks the certificate then (client.secureConnection turns true); doSTARTTLS: false
 //   stays in plaintext.
-// - node-pop3 has no STLS (Dovecot offers it). Its errors: a -ERR reply gives the text as
-//   message ('[AUTH] Authentication failed.'), eventName 'error', command 'PASS ***';
-//   socket errors keep node's code (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT); its own
-//   timeout option gives message 'timeout', eventName 'timeout'. It keeps the socket open
-//   after a failed login, and a -ERR arriving outside a command (Dovecot's "Shutting down")
-//   is an 'error' event that crashes the process unless something listens for it.
+// - POP3: Dovecot offers STLS on the plain port. A wrong password, or an unknown user
+//   (USER accepted, PASS refused), gets '-ERR [AUTH] Authentication failed.': Pop3Client
+//   throws Pop3Error code 'AUTH_FAILED' with that line as response. Socket errors keep
+//   node's code (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT); no greeting within
+//   connectionTimeoutMs gives 'TIMEOUT', a stalled TLS handshake 'CONNECT_TIMEOUT'. In
+//   pop3-client.test.ts: DELE counts only at QUIT; an email lacking a final line break
+//   gets a CRLF added by RETR, which LIST's size does not count.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';

@@ -1,14 +1,16 @@
-// The mail-server test helpers against the client libraries Parley uses: imapflow (IMAP,
-// IDLE, STARTTLS, IMAPS), node-pop3 (POP3, POP3S) and nodemailer (SMTP, LMTP). They also
-// pin down the errors those clients give for a wrong password, a closed port, an untrusted
-// certificate and a silent server, which the "Test connection" messages are built on.
+// The mail-server test helpers against the clients Parley uses: imapflow (IMAP, IDLE,
+// STARTTLS, IMAPS), Parley's own Pop3Client (POP3, STLS, POP3S) and nodemailer (SMTP,
+// LMTP). They also pin down the errors those clients give for a wrong password, a closed
+// port, an untrusted certificate and a silent server, which the "Test connection" messages
+// are built on. The POP3 client's own guarantees are in pop3-client.test.ts.
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { TLSSocket } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import Pop3Command from 'node-pop3';
 import nodemailer from 'nodemailer';
+import { Pop3Client, Pop3Error } from '../../server/channels/email/pop3';
+import type { InboxSettings } from '../../server/core/types';
 import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot';
 import { freePort } from '../helpers/process';
 import { startSmtp, type SmtpServer } from '../helpers/smtp';
@@ -74,13 +76,11 @@ if (!probe) {
       clients.push(client);
       return client;
     };
-    const pop3 = (opts: Partial<ConstructorParameters<typeof Pop3Command>[0]> = {}): Pop3Command => {
-      const client = new Pop3Command({ host: dovecot.host, port: dovecot.ports.pop3, user: 'pop', password: PASSWORD, timeout: 10_000, ...opts });
-      // node-pop3 emits -ERR lines that arrive outside a command (Dovecot's "Shutting down")
-      // as 'error' events: without a listener they crash the process.
-      client.on('error', () => {});
-      return client;
-    };
+    const pop3 = (opts: Partial<InboxSettings['incoming']> = {}, password = PASSWORD): Promise<Pop3Client> =>
+      Pop3Client.connect(
+        { host: dovecot.host, port: dovecot.ports.pop3, security: 'none', allowInvalidCert: false, username: 'pop', folder: 'INBOX', connectionTimeoutMs: 10_000, authTimeoutMs: 10_000, ...opts },
+        password,
+      );
 
     after(async () => {
       await Promise.all(clients.map((c) => c.close()));
@@ -251,48 +251,66 @@ if (!probe) {
       await dovecot.deliver('pop@example.test', mail('pop one', 'pop@example.test'));
       await dovecot.deliver('pop@example.test', mail('pop two', 'pop@example.test'));
 
-      const plain = pop3();
-      const uidl = (await plain.UIDL()) as string[][];
+      const plain = await pop3();
+      const uidl = await plain.uidl();
       assert.equal(uidl.length, 2);
-      assert.match(await plain.RETR(1), /Subject: pop one/);
-      await plain.DELE(1);
-      await plain.QUIT(); // the deletion is committed on QUIT
+      assert.match((await plain.retr(1)).toString(), /Subject: pop one/);
+      await plain.dele(1);
+      await plain.quit(); // the deletion is committed on QUIT
       assert.equal(await dovecot.count('pop'), 1);
 
-      // servername: node-pop3 passes the host as SNI, and node warns about an IP there.
-      const secure = pop3({ port: dovecot.ports.pop3s, tls: true, servername: 'localhost', tlsOptions: { ca: dovecot.certPem } });
-      const left = (await secure.UIDL()) as string[][];
-      assert.deepEqual(left.map((row) => row[1]), [uidl[1]![1]]);
-      assert.match(await secure.RETR(1), /Subject: pop two/);
-      await secure.QUIT();
+      const secure = await pop3({ port: dovecot.ports.pop3s, security: 'tls', allowInvalidCert: true });
+      const left = await secure.uidl();
+      assert.deepEqual(left, [{ n: 1, uid: uidl[1]!.uid }]);
+      assert.match((await secure.retr(1)).toString(), /Subject: pop two/);
+      await secure.quit();
 
-      const strict = pop3({ port: dovecot.ports.pop3s, tls: true, servername: 'localhost' });
-      const err = await failure(strict.UIDL());
+      const err = await failure(pop3({ port: dovecot.ports.pop3s, security: 'tls' }));
       assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+      assert.equal(err.message, 'self-signed certificate');
     });
 
-    it('POP3: Dovecot offers STLS on the plain port (node-pop3 cannot use it)', async () => {
+    it('POP3: Dovecot offers STLS on the plain port; security starttls upgrades there and checks the certificate', async () => {
       const capa = await rawExchange(dovecot.ports.pop3, 'CAPA\r\n', /\r\n\.\r\n/);
       assert.match(capa, /^STLS\r$/m);
       assert.match(capa, /^UIDL\r$/m);
+
+      const upgraded = await pop3({ security: 'starttls', allowInvalidCert: true });
+      assert.match((await upgraded.retr(1)).toString(), /Subject: pop two/);
+      await upgraded.quit();
+
+      const err = await failure(pop3({ security: 'starttls' }));
+      assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+      assert.equal(err.message, 'self-signed certificate');
     });
 
     it('POP3: a wrong password, a closed port, a server that never answers', async () => {
-      const wrong = pop3({ password: 'wrong' });
-      const err = await failure(wrong.UIDL());
-      assert.equal(err.message, '[AUTH] Authentication failed.');
-      assert.equal(err.eventName, 'error');
-      assert.equal(err.command, 'PASS ***');
-      await wrong.QUIT(); // node-pop3 keeps the socket open after a failed PASS
+      await assert.rejects(pop3({}, 'wrong'), (err) => {
+        assert.ok(err instanceof Pop3Error);
+        assert.equal(err.code, 'AUTH_FAILED');
+        assert.equal(err.response, '-ERR [AUTH] Authentication failed.');
+        assert.equal(err.message, 'login refused: [AUTH] Authentication failed.');
+        return true;
+      });
+      // Unknown users: Dovecot accepts USER and refuses at PASS, with the same words.
+      assert.equal((await failure(pop3({ username: 'nobody-here' }, 'wrong'))).response, '-ERR [AUTH] Authentication failed.');
 
-      const refused = await failure(pop3({ port: await freePort() }).UIDL());
+      const closed = await freePort();
+      const refused = await failure(pop3({ port: closed }));
       assert.equal(refused.code, 'ECONNREFUSED');
+      assert.equal(refused.message, `connect ECONNREFUSED 127.0.0.1:${closed}`);
 
       const { server: silent, port } = await silentServer();
       try {
-        const timeout = await failure(pop3({ port, timeout: 300 }).UIDL());
-        assert.equal(timeout.message, 'timeout');
-        assert.equal(timeout.eventName, 'timeout');
+        const started = Date.now();
+        const greeting = await failure(pop3({ port, connectionTimeoutMs: 300 }));
+        assert.ok(greeting.code === 'TIMEOUT' || greeting.code === 'CONNECT_TIMEOUT', String(greeting.code));
+        assert.ok(Date.now() - started < 3000);
+
+        // POP3S to a server that never answers the TLS handshake.
+        const handshake = await failure(pop3({ port, security: 'tls', connectionTimeoutMs: 300 }));
+        assert.equal(handshake.code, 'CONNECT_TIMEOUT');
+        assert.equal(handshake.message, `no connection to 127.0.0.1:${port} within 300 ms`);
       } finally {
         silent.close();
       }
@@ -303,7 +321,7 @@ if (!probe) {
       const before = await dovecot.count('support');
       await dovecot.stop();
       assert.equal((await failure(imap().connect())).code, 'ECONNREFUSED');
-      assert.equal((await failure(pop3({ user: 'support' }).UIDL())).code, 'ECONNREFUSED');
+      assert.equal((await failure(pop3({ username: 'support' }))).code, 'ECONNREFUSED');
       await dovecot.start();
       const client = imap();
       await client.connect();

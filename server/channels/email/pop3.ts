@@ -1,9 +1,10 @@
 // A small POP3 client (RFC 1939, STLS from RFC 2595), written here rather than taken from
-// npm: node-pop3 0.11, the maintained option, ends a multi-line response only when the
+// npm: the maintained POP3 package there (0.11) ends a multi-line response only when the
 // terminating "CRLF.CRLF" arrives within one socket chunk (a split terminator hangs the
-// session), does not undo dot-stuffing, and decodes bodies as UTF-8, which corrupts 8-bit
-// mail. Reading mail must not lose or alter bytes, and what is needed is small: a line
-// reader, a multi-line reader, and eight commands.
+// session), does not undo dot-stuffing, decodes bodies as UTF-8, which corrupts 8-bit
+// mail, and has no STLS. Reading mail must not lose or alter bytes, and what is needed is
+// small: a line reader, a multi-line reader, and eight commands.
+// test/integration/pop3-client.test.ts proves it against Dovecot.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { InboxSettings } from '../../core/types';
@@ -47,39 +48,44 @@ export class Pop3Client {
 
   private open(secure: boolean): Promise<void> {
     const { host, port, allowInvalidCert } = this.settings;
+    const socket = secure
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !allowInvalidCert })
+      : net.connect({ host, port });
+    return this.ready(socket, secure ? 'secureConnect' : 'connect', `no connection to ${host}:${port}`);
+  }
+
+  private upgrade(): Promise<void> {
+    const { host, port, allowInvalidCert } = this.settings;
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    // host: the certificate is checked against it (servername is only SNI, never an IP).
+    const secure = tls.connect({ socket: plain, host, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !allowInvalidCert });
+    return this.ready(secure, 'secureConnect', `no TLS handshake with ${host}:${port} after STLS`);
+  }
+
+  /**
+   * Waits for the connection (or TLS handshake) within connectionTimeoutMs, then reads
+   * from it. Without the deadline a server that accepts STLS and then says nothing would
+   * hold the poll forever.
+   */
+  private ready(socket: net.Socket | tls.TLSSocket, event: 'connect' | 'secureConnect', late: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Pop3Error(`no connection to ${host}:${port} within ${this.timeoutMs} ms`, 'CONNECT_TIMEOUT'));
+        reject(new Pop3Error(`${late} within ${this.timeoutMs} ms`, 'CONNECT_TIMEOUT'));
       }, this.timeoutMs);
-      const socket = secure
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !allowInvalidCert }, () => done())
-        : net.connect({ host, port }, () => done());
-      const done = () => {
-        clearTimeout(timer);
-        socket.off('error', fail);
-        this.attach(socket);
-        resolve();
-      };
+      // `on`, and left in place after a failure: a second error must not crash the process.
       const fail = (err: Error) => {
         clearTimeout(timer);
         reject(err);
       };
-      socket.once('error', fail);
-    });
-  }
-
-  private upgrade(): Promise<void> {
-    const { host, allowInvalidCert } = this.settings;
-    const plain = this.socket;
-    plain.removeAllListeners('data');
-    return new Promise((resolve, reject) => {
-      const secure = tls.connect({ socket: plain, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !allowInvalidCert }, () => {
-        secure.off('error', reject);
-        this.attach(secure);
+      socket.on('error', fail);
+      socket.once(event, () => {
+        clearTimeout(timer);
+        socket.off('error', fail);
+        this.attach(socket);
         resolve();
       });
-      secure.once('error', reject);
     });
   }
 
@@ -109,7 +115,7 @@ export class Pop3Client {
   private async waitForData(deadline: number): Promise<void> {
     if (this.failure) throw this.failure;
     const left = deadline - Date.now();
-    if (left <= 0) throw new Pop3Error('the server did not answer in time', 'TIMEOUT');
+    if (left <= 0) throw this.abandon(new Pop3Error('the server did not answer in time', 'TIMEOUT'));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, left);
       this.waiter = () => {
@@ -117,6 +123,16 @@ export class Pop3Client {
         resolve();
       };
     });
+  }
+
+  /**
+   * Ends a session that is out of step: after a timeout the late reply would otherwise be
+   * read as the answer to the next command (a RETR taking a LIST's lines as the email).
+   */
+  private abandon(err: Error): Error {
+    this.failure ??= err;
+    this.destroy();
+    return this.failure;
   }
 
   /** One CRLF-terminated line, without the CRLF. */
@@ -170,6 +186,8 @@ export class Pop3Client {
 
   private async command(line: string, timeoutMs = this.timeoutMs, what = line.split(' ')[0]!): Promise<string> {
     if (this.failure) throw this.failure;
+    // A line break in a user name or password would send a second command of its own.
+    if (/[\r\n]/.test(line)) throw new Pop3Error(`${what === 'AUTH' ? 'the user name or password' : what} contains a line break`, 'INVALID_INPUT');
     this.socket.write(`${line}\r\n`);
     return this.expectOk(await this.readLine(timeoutMs), what);
   }
