@@ -71,6 +71,8 @@ export interface ImapSessionHooks {
   /** When the inbox was added: on the first read, mail that arrived before it is left alone. */
   addedAt: number;
   lastSyncAt(): number | null;
+  /** Starts parsing a fetched email ahead of its turn (the batch is parsed while earlier emails are stored). */
+  prepare(mail: FetchedMail): void;
   /** Reads one email into the chat; true when it became (or already was) a message. */
   ingest(mail: FetchedMail): Promise<boolean>;
   /** Persists the watermark; called only after the batch's store writes. */
@@ -210,6 +212,7 @@ async function importUids(client: ImapFlow, folder: string, uids: number[], hook
         if (m.headers) fetched.set(m.uid, { uid: m.uid, raw: m.headers, size: sizes.get(m.uid)!, headersOnly: true });
       }
     }
+    for (const mail of fetched.values()) hooks.prepare(mail);
     const done: number[] = [];
     for (const uid of batch) {
       const mail = fetched.get(uid);

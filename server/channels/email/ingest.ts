@@ -56,15 +56,15 @@ export class MailIngest {
    * Reads one raw email into the inbox's live chat. `force` imports it as a new
    * conversation even with "convert all emails" off (an admin importing a set-aside email).
    */
-  async ingest(inbox: Inbox, raw: Uint8Array, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
-    const { pool, maxEmailBytes, threadingKey } = this.deps;
+  async ingest(inbox: Inbox, raw: Uint8Array, opts: { force?: boolean; analysis?: Promise<Analysis> } = {}): Promise<IngestOutcome> {
+    const { maxEmailBytes } = this.deps;
     const digest = createHash('sha256').update(raw).digest('hex');
     if (raw.byteLength > maxEmailBytes) {
       return this.tooLarge(inbox, raw, raw.byteLength);
     }
     let analysis: Analysis;
     try {
-      analysis = await pool.analyze(raw, { delimiter: inbox.settings.delimiter, threadingKey });
+      analysis = await (opts.analysis ?? this.analyze(inbox, raw));
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       return this.setAside(inbox, 'quarantined', `sha:${digest}`, raw, null, `the email could not be parsed: ${err.message}`);
@@ -78,6 +78,16 @@ export class MailIngest {
       if (err instanceof ParleyError) return this.setAside(inbox, 'quarantined', key, raw, analysis.mail, `the email could not be imported: ${err.message}`);
       throw err;
     }
+  }
+
+  /**
+   * Starts parsing in the worker; a reader calls it for a whole fetched batch first, so
+   * the worker parses ahead while the main thread stores (pass the promise to ingest).
+   */
+  analyze(inbox: Inbox, raw: Uint8Array): Promise<Analysis> {
+    const analysis = this.deps.pool.analyze(raw, { delimiter: inbox.settings.delimiter, threadingKey: this.deps.threadingKey });
+    analysis.catch(() => undefined); // observed by ingest(); not an unhandled rejection meanwhile
+    return analysis;
   }
 
   private async decide(inbox: Inbox, raw: Uint8Array, key: string, analysis: Analysis, force: boolean): Promise<IngestOutcome> {

@@ -1,10 +1,14 @@
-// Worker thread body of the parse pool: analyzes one email per request.
+// Worker thread body of the parse pool: analyzes the emails it is sent one at a time, in
+// order, and says when it starts each one (the pool's time limit counts from then).
 import { parentPort } from 'node:worker_threads';
 import { analyzeEmail, type AnalyzeOptions } from './analyze';
 
 interface Request { id: number; raw: Uint8Array; opts: AnalyzeOptions }
 
-parentPort!.on('message', async ({ id, raw, opts }: Request) => {
+let chain: Promise<void> = Promise.resolve();
+
+async function handle({ id, raw, opts }: Request): Promise<void> {
+  parentPort!.postMessage({ id, started: true });
   try {
     const analysis = await analyzeEmail(raw, opts);
     const transfer = analysis.mail.attachments.map((a) => a.content.buffer as ArrayBuffer);
@@ -12,4 +16,8 @@ parentPort!.on('message', async ({ id, raw, opts }: Request) => {
   } catch (err) {
     parentPort!.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
+}
+
+parentPort!.on('message', (req: Request) => {
+  chain = chain.then(() => handle(req));
 });

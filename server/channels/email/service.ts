@@ -13,6 +13,7 @@ import type { Inbox, InboxSettings, InboxStatus, MailItem, MailItemKind, Site } 
 import type { Sealer } from '../../security/sealed';
 import { describeMailError } from './errors';
 import { connectImap, runImapSession, type FetchedMail } from './imap';
+import type { Analysis } from './analyze';
 import type { IngestOutcome, MailIngest } from './ingest';
 import { Pop3Client, runPop3Session } from './pop3';
 
@@ -314,6 +315,8 @@ class InboxReader {
   private wakeSleep: () => void = () => undefined;
   private status: InboxStatus;
   private failures = new Map<string, number>();
+  /** Parses started ahead of their turn, by email key. */
+  private readonly prepared = new Map<string, Promise<Analysis>>();
 
   constructor(
     public inbox: Inbox,
@@ -351,6 +354,7 @@ class InboxReader {
     let attempts = this.status.attempts;
     while (!signal.aborted) {
       let connectedAt: number | null = null;
+      this.prepared.clear();
       try {
         const onConnected = () => {
           connectedAt = clock.now();
@@ -400,8 +404,10 @@ class InboxReader {
    */
   private async ingestOne(key: string, raw: Buffer, headersOnly: boolean, size: number): Promise<boolean> {
     const { ingest } = this.deps;
+    const analysis = this.prepared.get(key);
+    this.prepared.delete(key);
     try {
-      const outcome = headersOnly ? await ingest.tooLarge(this.inbox, raw, size) : await ingest.ingest(this.inbox, raw);
+      const outcome = headersOnly ? await ingest.tooLarge(this.inbox, raw, size) : await ingest.ingest(this.inbox, raw, { analysis });
       this.failures.delete(key);
       return outcome.result === 'imported';
     } catch (err) {
@@ -415,13 +421,20 @@ class InboxReader {
     }
   }
 
+  private uidKey(uid: number): string {
+    return `uid:${this.inbox.watermark?.uidValidity}:${uid}`;
+  }
+
   private imapHooks(synced: () => Promise<void>) {
     const { store, clock, maxEmailBytes } = this.deps;
     return {
       watermark: () => this.inbox.watermark,
       addedAt: this.inbox.createdAt,
       lastSyncAt: () => this.status.lastSyncAt,
-      ingest: (mail: FetchedMail) => this.ingestOne(`uid:${this.inbox.watermark?.uidValidity}:${mail.uid}`, mail.raw, mail.headersOnly, mail.size),
+      prepare: (mail: FetchedMail) => {
+        if (!mail.headersOnly) this.prepared.set(this.uidKey(mail.uid), this.deps.ingest.analyze(this.inbox, mail.raw));
+      },
+      ingest: (mail: FetchedMail) => this.ingestOne(this.uidKey(mail.uid), mail.raw, mail.headersOnly, mail.size),
       advance: async (watermark: NonNullable<Inbox['watermark']>) => {
         await store.setInboxWatermark(this.inbox.id, watermark, clock.now());
         this.inbox = { ...this.inbox, watermark };
