@@ -38,7 +38,7 @@ describe('agent reply authentication', () => {
       throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
     };
     const raw = 'From: Bruno <bruno@acme.example>\r\nTo: support@example.test\r\nSubject: Re: Help\r\nMessage-ID: <a1@acme.example>\r\n\r\nWe are on it.\r\n';
-        // mailauth's typings want the key fields at the top level; its code reads signatureData.
+    // mailauth's typings want the key fields at the top level; its code reads signatureData.
     const key = { signingDomain: 'acme.example', selector: 's1', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
     const signed = await dkimSign(raw, { ...key, signatureData: [key] });
     const message = Buffer.from(signed.signatures + raw);
