@@ -29,7 +29,7 @@ import { connected, nextEvent, setupInstallation, startServer, type AgentClient,
 import { CORPORA, mimeTortureFiles } from './lib/corpora';
 import { flowedParagraph, generateMails } from './lib/mail-gen';
 import { baselineRead, idleFloor, processCpuMs } from './lib/mail-readers';
-import { importMaildir, uidNext, writeMaildir } from './lib/maildir';
+import { importMaildir, writeMaildir } from './lib/maildir';
 import { onCleanup, ROOT, runBench, sleep } from './lib/proc';
 import { intOption, percentile, round } from './lib/stats';
 import { Timings } from './lib/timing';
@@ -122,7 +122,7 @@ async function parleyRate(dovecot: Dovecot, p: Parley, raws: string[], ignored: 
   const t0 = performance.now();
   const c0 = processCpuMs();
   const importMs = await importMaildir(dovecot, p.user, src);
-  const next = await uidNext(dovecot, p.user);
+  const next = (await dovecot.status(p.user)).uidNext;
   let last = before;
   let countedMs: number | null = null;
   try {
@@ -219,7 +219,7 @@ async function loopStall(dovecot: Dovecot, p: Parley, raws: Buffer[]) {
   let last = before;
   try {
     await importMaildir(dovecot, p.user, src);
-    const next = await uidNext(dovecot, p.user);
+    const next = (await dovecot.status(p.user)).uidNext;
     await until('the stall messages to be read', 120_000, async () => (last = await outcomes(p)).lastUid >= next - 1);
   } catch (err) {
     complete = false;

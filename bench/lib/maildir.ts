@@ -2,13 +2,10 @@
 // the emails are written as a Maildir and moved in with one `doveadm import` (2,000 small
 // emails in about 0.1 s here), where one `doveadm save` process per email costs 10 to 15 ms
 // and LMTP about 5 ms: either would pace the reader being measured.
-import { spawn } from 'node:child_process';
 import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dovecot } from '../../test/helpers/dovecot';
 import { removeDir, tempDir } from './proc';
-
-const DOVEADM = process.env.DOVEADM_BIN || '/usr/bin/doveadm';
 
 /** Emails written as a Maildir the mail user owns, ready for importMaildir(). */
 export interface PreparedMaildir {
@@ -40,37 +37,9 @@ export function writeMaildir(dovecot: Dovecot, raws: Array<string | Buffer>): Pr
 export async function importMaildir(dovecot: Dovecot, user: string, src: PreparedMaildir): Promise<number> {
   try {
     const started = performance.now();
-    await doveadm(['-c', dovecot.configFile, 'import', '-u', user, `maildir:${src.dir}`, '', 'all']);
+    await dovecot.doveadm(['import', '-u', user, `maildir:${src.dir}`, '', 'all'], undefined, { strict: true });
     return performance.now() - started;
   } finally {
     removeDir(src.dir);
   }
-}
-
-/**
- * The UID the next email of `user`'s INBOX will get. (Not dovecot.status(): its doveadm
- * child gets an empty stdin written, which can fail with EPIPE when doveadm exits first,
- * an error nothing listens for.)
- */
-export async function uidNext(dovecot: Dovecot, user: string): Promise<number> {
-  const out = await doveadm(['-c', dovecot.configFile, '-f', 'flow', 'mailbox', 'status', '-u', user, 'uidnext', 'INBOX']);
-  const m = /uidnext=(\d+)/.exec(out);
-  if (!m) throw new Error(`doveadm mailbox status: unexpected output ${out.slice(0, 200)}`);
-  return Number(m[1]);
-}
-
-function doveadm(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(DOVEADM, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      // doveadm import exits 0 even when it logged errors for single messages: those count as failures here.
-      if (code === 0 && !/\bError:/.test(err)) resolve(out);
-      else reject(new Error(`doveadm ${args.join(' ')} exited with ${code}: ${err.trim().slice(0, 2000)}`));
-    });
-  });
 }
