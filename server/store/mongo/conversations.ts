@@ -8,6 +8,7 @@ import { isDuplicateKey, mapDuplicate, reportedKey, type UniqueProbe } from './e
 import { LIST_SORT, buildListFilter, decodeCursor, encodeCursor } from './listing';
 import { definedFields, inboxNotAllowed, openKeyOf, toConversation } from './mapping';
 import type { ConversationDoc, Models } from './schemas';
+import { pageFrom } from '../page';
 
 export function conversationDoc(conv: NewConversation, status: ConversationStatus, now: number): ConversationDoc {
   const inboxId = conv.inboxId ?? null;
@@ -108,15 +109,8 @@ export class Conversations {
 
   async list(filter: ConversationFilter, limit: number, cursor?: string | null): Promise<Page<Conversation>> {
     const query = buildListFilter(filter, cursor ? decodeCursor(cursor) : null);
-    // One extra document tells whether another page exists without a count.
     const docs = await this.m.conversations.find(query).sort(LIST_SORT).limit(limit + 1).lean<ConversationDoc[]>();
-    const more = docs.length > limit;
-    const page = more ? docs.slice(0, limit) : docs;
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toConversation),
-      nextCursor: more && last ? encodeCursor({ at: last.activityAt, id: last._id }) : null,
-    };
+    return pageFrom(docs, limit, toConversation, (last) => encodeCursor({ at: last.activityAt, id: last._id }));
   }
 
   /**

@@ -9,6 +9,7 @@ import { isDuplicateKey, mapDuplicate, reportedKey } from './errors';
 import { decodeCursor, encodeCursor } from './listing';
 import { definedFields, inboxDoc, mailItemDoc, toInbox, toMailItem } from './mapping';
 import type { InboxDoc, MailItemDoc, Models } from './schemas';
+import { pageFrom } from '../page';
 
 /** What addMailItem throws for an inbox that does not exist (the same in both adapters). */
 export function noSuchInbox(inboxId: string): Error {
@@ -144,15 +145,8 @@ export class MongoInboxes {
     const filter = after
       ? { inboxId, kind, $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, _id: { $lt: after.id } }] }
       : { inboxId, kind };
-    // One extra document tells whether another page exists without a count.
     const docs = await this.m.mailItems.find(filter).sort(ITEM_SORT).limit(limit + 1).lean<MailItemDoc[]>();
-    const more = docs.length > limit;
-    const page = more ? docs.slice(0, limit) : docs;
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toMailItem),
-      nextCursor: more && last ? encodeCursor({ at: last.createdAt, id: last._id }) : null,
-    };
+    return pageFrom(docs, limit, toMailItem, (last) => encodeCursor({ at: last.createdAt, id: last._id }));
   }
 
   async countMailItems(inboxId: string): Promise<Record<MailItemKind, number>> {

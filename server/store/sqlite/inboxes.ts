@@ -8,6 +8,7 @@ import type { Inbox, InboxStatus, MailItem, MailItemKind, MailWatermark } from '
 import { decodeCursor, encodeCursor } from './listing';
 import { mapDuplicate, merge } from './rows';
 import { immediate } from './tx';
+import { pageFrom } from '../page';
 
 export interface InboxRow {
   id: string; site_id: string; name: string; address: string; department_id: string | null; enabled: number;
@@ -184,13 +185,7 @@ export class SqliteInboxes {
     const rows = (cursor
       ? this.s.itemsAfter.all({ ...params, ...decodeCursor(cursor) })
       : this.s.itemsFirst.all(params)) as MailItemRow[];
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toMailItem),
-      nextCursor: more && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
-    };
+    return pageFrom(rows, limit, toMailItem, (last) => encodeCursor({ at: last.created_at, id: last.id }));
   }
 
   countMailItems(inboxId: string): Record<MailItemKind, number> {

@@ -25,6 +25,7 @@ import {
 import { prepareStatements, type Statements } from './statements';
 import { SqliteOutbox } from './outbox';
 import { immediate } from './tx';
+import { pageFrom } from '../page';
 
 /** Opens (creating if needed) and migrates the database at `file`; ':memory:' works too. */
 export function openSqliteStore(file: string): SqliteStore {
@@ -347,13 +348,7 @@ export class SqliteStore implements Store {
   async listConversations(filter: ConversationFilter, limit: number, cursor?: string | null): Promise<Page<Conversation>> {
     const { sql, params } = buildListQuery(filter, limit, cursor ? decodeCursor(cursor) : null);
     const rows = this.listStatement(sql).all(...params) as (ConversationRow & { activity: number })[];
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toConversation),
-      nextCursor: more && last ? encodeCursor({ at: last.activity, id: last.id }) : null,
-    };
+    return pageFrom(rows, limit, toConversation, (last) => encodeCursor({ at: last.activity, id: last.id }));
   }
 
   private listStatement(sql: string): Database.Statement {
