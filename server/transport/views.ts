@@ -3,7 +3,7 @@
 // appear here.
 import type { ErrorBody } from '../core/errors';
 import type {
-  Appearance, Channel, Conversation, ConversationStatus, InboxSettings, InboxStatus, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind,
+  Appearance, Channel, Conversation, ConversationStatus, InboxSettings, InboxStatus, MailItem, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind,
 } from '../core/types';
 
 export type { ErrorBody, Appearance, Channel, ConversationStatus, InboxSettings, InboxStatus, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind };
@@ -162,17 +162,8 @@ export interface InboxView {
   updatedAt: number;
 }
 
-export interface MailItemView {
-  id: string;
-  inboxId: string;
-  kind: MailItemKind;
-  reason: string;
-  messageId: string | null;
-  from: string | null;
-  subject: string | null;
-  size: number;
-  createdAt: number;
-}
+/** A set-aside or quarantined email as admins see it: without its idempotency key and blob id. */
+export type MailItemView = Omit<MailItem, 'key' | 'rawBlobId'>;
 
 /** The whole email behind a message ("show quoted text"). Agents only. */
 export interface EmailOriginalView {
