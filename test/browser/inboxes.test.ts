@@ -5,11 +5,10 @@
 // becomes a conversation named after its subject, a reply's quote shows on demand, and
 // with "convert all" off a stranger's email is set aside until the admin imports it.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, shotsDir, signInToDashboard } from '../helpers/browser';
+import { launchDashboardPage, shotsDir, signInToDashboard } from '../helpers/browser';
 import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot';
 import { mailSuiteSkip } from '../helpers/inbox';
 import { ADMIN, setupInstallation, startServer, type AgentClient, type TestServer } from '../helpers/server';
@@ -110,10 +109,7 @@ if (!probe || mailSuiteSkip()) {
       srv = await startServer({ MAIL_SUPERVISE_MS: '200' });
       srv.deps.email.start();
       ({ admin } = await setupInstallation(srv.url));
-      browser = await launchChromium();
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-      page = await ctx.newPage();
-      mkdirSync(shotsDir, { recursive: true });
+      ({ browser, page } = await launchDashboardPage());
     });
 
     after(async () => {

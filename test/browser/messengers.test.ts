@@ -3,13 +3,12 @@
 // answers a wrong code, connects once it answers the right one, copies the inbound URL,
 // disconnects, edits and deletes the channel.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN, setupInstallation, startServer, type AgentClient, type TestServer } from '../helpers/server';
-import { launchChromium, shotsDir, signInToDashboard } from '../helpers/browser';
+import { launchDashboardPage, shotsDir, signInToDashboard } from '../helpers/browser';
 import type { MessengerView, SiteView } from '../../server/transport/views';
 
 const CODE = 'right-code-2024';
@@ -61,10 +60,7 @@ describe('browser: messenger channels in the admin settings', () => {
     srv = await startServer();
     ({ admin, site } = await setupInstallation(srv.url));
     peer = await startPeer();
-    browser = await launchChromium();
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await ctx.newPage();
-    mkdirSync(shotsDir, { recursive: true });
+    ({ browser, page } = await launchDashboardPage());
   });
 
   after(async () => {

@@ -2,13 +2,12 @@
 // webhook delivery with the receiver's reason, retries it once the receiver is fixed and
 // it goes out; then writes first to a known messenger user and lands in the conversation.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN, setupInstallation, startServer, type AgentClient, type TestServer } from '../helpers/server';
-import { launchChromium, shotsDir, signInToDashboard } from '../helpers/browser';
+import { launchDashboardPage, shotsDir, signInToDashboard } from '../helpers/browser';
 import { signedHeaders } from '../../server/channels/messenger/signature';
 import type { SiteView } from '../../server/transport/views';
 
@@ -65,10 +64,7 @@ describe('browser: outbox deliveries and operator-started messenger conversation
     ({ admin, site } = await setupInstallation(srv.url));
     receiver = await startReceiver(410);
     peer = await startReceiver(200);
-    browser = await launchChromium();
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await ctx.newPage();
-    mkdirSync(shotsDir, { recursive: true });
+    ({ browser, page } = await launchDashboardPage());
   });
 
   after(async () => {

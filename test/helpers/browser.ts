@@ -1,6 +1,6 @@
 // Headless Chromium from Debian (never a downloaded browser build), driven by
 // playwright-core, and a host page served from a second origin.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,6 +19,14 @@ export async function launchChromium(): Promise<Browser> {
     ],
     // launch() always runs Chromium on a fresh temporary profile (it refuses --user-data-dir).
   });
+}
+
+/** Chromium with one desktop-sized page for the dashboard; screenshots go to shotsDir. */
+export async function launchDashboardPage(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  mkdirSync(shotsDir, { recursive: true });
+  return { browser, page: await ctx.newPage() };
 }
 
 /**
