@@ -58,7 +58,8 @@ export class MailIngest {
    */
   async ingest(inbox: Inbox, raw: Uint8Array, opts: { force?: boolean; analysis?: Promise<Analysis> } = {}): Promise<IngestOutcome> {
     const { maxEmailBytes } = this.deps;
-    const digest = createHash('sha256').update(raw).digest('hex');
+    // Keys an email without a usable Message-ID; most have one, so it is computed only then.
+    const digest = () => createHash('sha256').update(raw).digest('hex');
     if (raw.byteLength > maxEmailBytes) {
       return this.tooLarge(inbox, raw, raw.byteLength);
     }
@@ -67,10 +68,10 @@ export class MailIngest {
       analysis = await (opts.analysis ?? this.analyze(inbox, raw));
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
-      return this.setAside(inbox, 'quarantined', `sha:${digest}`, raw, null, `the email could not be parsed: ${err.message}`);
+      return this.setAside(inbox, 'quarantined', `sha:${digest()}`, raw, null, `the email could not be parsed: ${err.message}`);
     }
     const { mail } = analysis;
-    const key = mail.messageId ? `mid:${mail.messageId}` : `sha:${digest}`;
+    const key = mail.messageId ? `mid:${mail.messageId}` : `sha:${digest()}`;
     try {
       return await this.decide(inbox, raw, key, analysis, opts.force ?? false);
     } catch (err) {
