@@ -1,7 +1,7 @@
 // The interfaces the core needs from the outside world. Adapters live in
 // server/store, server/channels and server/transport; the core imports none of them.
 import type {
-  Agent, Attachment, Channel, Conversation, ConversationStatus, Department, ExternalId,
+  Agent, Attachment, Channel, Conversation, ConversationStatus, Department, EmailMeta, ExternalId,
   Inbox, InboxStatus, MailItem, MailItemKind, MailWatermark, Message, Messenger, PresenceStatus, Session, Site, Visitor,
 } from './types';
 
@@ -183,6 +183,12 @@ export interface Store {
    */
   appendMessage(msg: NewMessage): Promise<{ message: Message; created: boolean } | null>;
   getMessage(id: string): Promise<Message | null>;
+  /**
+   * Records the email a message went out in (its Message-ID, subject, ...): the outbound
+   * mailer calls it once the email is sent. Replaces any earlier value; null when there is no
+   * such message.
+   */
+  setMessageEmail(id: string, email: EmailMeta): Promise<Message | null>;
   /** Ascending by seq. `afterSeq` for catch-up, `beforeSeq` for paging back. */
   listMessages(conversationId: string, opts: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]>;
 

@@ -206,6 +206,37 @@ export interface HeaderFilter {
   pattern: string;
 }
 
+/** Who the inbox emails, and when (the outbound email channel). */
+export interface OutboundSettings {
+  /** Email agents who are offline about visitors' messages (scoped to department or assignee). */
+  notifyAgents: boolean;
+  /** Email visitors who left an address the agents' replies they were not connected to see. */
+  notifyVisitors: boolean;
+  /** A burst of visitor messages within this many seconds becomes one email per agent and conversation. */
+  debounceSeconds: number;
+}
+
+/** A message body template: HTML with `{{ variable }}` placeholders (escaped), sanitized after rendering. */
+export interface MailTemplate {
+  html: string;
+}
+
+export interface MailTemplates {
+  /** To an offline agent: the visitor's new messages. */
+  agentNotification: MailTemplate;
+  /** To a visitor: an agent's reply (email conversations, or a visitor who has left the site). */
+  visitorReply: MailTemplate;
+}
+
+export interface MailBranding {
+  /** An https (or data:) URL of a logo shown above the message; null for none. */
+  logoUrl: string | null;
+  /** Accent colour, `#rrggbb`. */
+  color: string;
+  /** Plain text closing every email (new lines kept); empty for none. */
+  signature: string;
+}
+
 export interface InboxSettings {
   preset: MailPreset;
   protocol: MailProtocol;
@@ -242,6 +273,13 @@ export interface InboxSettings {
   trustedAuthServId: string | null;
   /** Failed connection attempts in a row before the inbox is put in Error. */
   maxAttempts: number;
+  /**
+   * Outbound email. Optional because inboxes stored before the outbound channel lack them:
+   * read them through mailSettingsOf() (server/channels/email/defaults.ts), which fills the defaults.
+   */
+  outbound?: OutboundSettings;
+  templates?: MailTemplates;
+  branding?: MailBranding;
 }
 
 export type InboxState = 'active' | 'interrupted' | 'error' | 'disabled';

@@ -34,6 +34,18 @@ function appendTests(get: () => Store): void {
     assert.equal(await store.getMessage('nope'), null);
   });
 
+  it('records the email a message went out in, and leaves the rest of the message as it was', async () => {
+    const store = get();
+    await seedConversation(store);
+    const stored = await store.appendMessage(newMessage('m1', 'c1', { authorKind: 'agent', authorId: 'a1', text: 'hi' }));
+    const email = { inboxId: 'i1', messageId: 'parley.x.y@example.test', from: 'Acme <support@example.test>', subject: 'Re: Hi', original: 'hi', html: null };
+    const updated = await store.setMessageEmail('m1', email);
+    assert.deepEqual(updated, { ...stored!.message, email });
+    assert.deepEqual(await store.getMessage('m1'), updated);
+    assert.deepEqual((await store.listMessages('c1', { limit: 10 }))[0]?.email, email);
+    assert.equal(await store.setMessageEmail('nope', email), null);
+  });
+
   it('previews the first 140 characters, or the first attachment name when there is no text', async () => {
     const store = get();
     await seedConversation(store);

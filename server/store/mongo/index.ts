@@ -15,7 +15,7 @@ import type {
   NewOutboxJob, NewSite, NewVisitor, Page, SitePatch, Store, VisitorPatch, MessengerPatch, NewMessenger,
 } from '../../core/ports';
 import type {
-  Agent, Attachment, Conversation, Department, ExternalId, Inbox, InboxStatus, MailItem, MailItemKind, MailWatermark,
+  Agent, Attachment, Conversation, Department, EmailMeta, ExternalId, Inbox, InboxStatus, MailItem, MailItemKind, MailWatermark,
   Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
 import { MongoChannels } from './channels';
@@ -289,6 +289,7 @@ export class MongoStore implements Store {
 
   appendMessage(msg: NewMessage) { return this.messages.append(msg); }
   getMessage(id: string): Promise<Message | null> { return this.messages.get(id); }
+  setMessageEmail(id: string, email: EmailMeta): Promise<Message | null> { return this.messages.setEmail(id, email); }
   listMessages(conversationId: string, opts: { afterSeq?: number; beforeSeq?: number; limit: number }) {
     return this.messages.list(conversationId, opts);
   }

@@ -11,7 +11,7 @@
 // finishing step 3 out of order); SQLite commits them in seq order.
 import { previewOf } from '../../core/preview';
 import { DuplicateKeyError, type NewMessage } from '../../core/ports';
-import type { Attachment, Message } from '../../core/types';
+import type { Attachment, EmailMeta, Message } from '../../core/types';
 import { duplicateKeyOf, isDuplicateKey, mapDuplicate } from './errors';
 import { attachmentDoc, clientKeyOf, messageDoc, toAttachment, toMessage } from './mapping';
 import type { AttachmentDoc, ConversationDoc, MessageDoc, Models } from './schemas';
@@ -74,6 +74,11 @@ export class Messages {
 
   async get(id: string): Promise<Message | null> {
     const doc = await this.m.messages.findById(id).lean<MessageDoc>();
+    return doc ? toMessage(doc) : null;
+  }
+
+  async setEmail(id: string, email: EmailMeta): Promise<Message | null> {
+    const doc = await this.m.messages.findOneAndUpdate({ _id: id }, { $set: { email } }, { returnDocument: 'after' }).lean<MessageDoc>();
     return doc ? toMessage(doc) : null;
   }
 

@@ -8,7 +8,7 @@ import type {
 } from '../../core/ports';
 import { DuplicateKeyError } from '../../core/ports';
 import type {
-  Agent, Attachment, Conversation, ConversationStatus, Department, ExternalId, Inbox, InboxStatus, MailItem, MailItemKind,
+  Agent, Attachment, Conversation, ConversationStatus, Department, EmailMeta, ExternalId, Inbox, InboxStatus, MailItem, MailItemKind,
   MailWatermark, Message, Messenger, Session, Site, Visitor,
 } from '../../core/types';
 import { SqliteChannels } from './channels';
@@ -433,6 +433,11 @@ export class SqliteStore implements Store {
 
   async getMessage(id: string): Promise<Message | null> {
     const row = this.s.msgById.get(id) as MessageRow | undefined;
+    return row ? toMessage(row) : null;
+  }
+
+  async setMessageEmail(id: string, email: EmailMeta): Promise<Message | null> {
+    const row = this.s.msgSetEmail.get(JSON.stringify(email), id) as MessageRow | undefined;
     return row ? toMessage(row) : null;
   }
 

@@ -84,6 +84,7 @@ export function prepareStatements(db: Database.Database) {
       VALUES (@id, @conversation_id, @seq, @author_kind, @author_id, @text, @attachments, @client_id, @channel, @email,
         @created_at)`),
     msgById: p('SELECT * FROM messages WHERE id = ?'),
+    msgSetEmail: p('UPDATE messages SET email = ? WHERE id = ? RETURNING *'),
     msgByClientId: p('SELECT * FROM messages WHERE conversation_id = ? AND client_id = ?'),
     msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
     // Newest first to take the right window; the caller reverses to ascending.
