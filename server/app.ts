@@ -16,6 +16,7 @@ import { agentOf, requireAgent } from './transport/http/auth';
 import { errorHandler, notFound } from './transport/http/errors';
 import { accountRoutes } from './transport/http/routes/account';
 import { adminRoutes } from './transport/http/routes/admin';
+import { outboundRoutes } from './transport/http/routes/outbound';
 import { conversationRoutes } from './transport/http/routes/conversations';
 import { fileDownloadRoutes, storeUpload, uploadMiddleware } from './transport/http/routes/files';
 import { messengerAdminRoutes, messengerInboundRoutes } from './transport/http/routes/messengers';
@@ -92,6 +93,7 @@ export function buildApp(deps: Deps): BuiltApp {
   app.post('/api/attachments', requireAgent(deps.accounts), uploadMiddleware(deps), async (req, res) => {
     res.status(201).json(await storeUpload(deps, req, { kind: 'agent', id: agentOf(req).id }));
   });
+  app.use('/api', outboundRoutes(deps));
   app.use('/api', conversationRoutes(deps));
   app.use('/api', outboxRoutes(deps));
   app.use('/api', messengerAdminRoutes(deps));

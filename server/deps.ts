@@ -6,6 +6,8 @@ import { httpDeliverer } from './channels/http/deliver';
 import { MessengerChannel } from './channels/messenger/service';
 import { MailIngest, type IngestDeps } from './channels/email/ingest';
 import { ParsePool } from './channels/email/parse-pool';
+import { Mailer } from './channels/email/mailer';
+import { EMAIL_JOB, OutboundEmail } from './channels/email/outbound';
 import { EmailChannel } from './channels/email/service';
 import { MailThreading } from './channels/email/threading';
 import { Sealer } from './security/sealed';
@@ -46,6 +48,9 @@ export interface Deps {
   email: EmailChannel;
   mailIngest: MailIngest;
   mailPool: ParsePool;
+  /** Outbound email: notifications and replies through the outbox, sent by the mailer. */
+  mailer: Mailer;
+  outboundEmail: OutboundEmail;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -96,6 +101,13 @@ export function createDeps(opts: {
       backoff: { baseMs: config.MAIL_BACKOFF_MS, capMs: 10 * 60_000 },
     },
   });
+  const mailer = new Mailer({ sealer, logger });
+  const outboundEmail = new OutboundEmail({
+    store, blobs, clock, logger, outbox, presence, threading, mailer, conversations, ingest: mailIngest,
+    publicUrl: config.PUBLIC_URL, brakePerHour: config.MAIL_LOOP_BRAKE_PER_HOUR,
+  });
+  deliverers[EMAIL_JOB] = outboundEmail.deliverer();
+  events.on('message.created', ({ message, conversation }) => outboundEmail.onMessageCreated(message, conversation));
   return {
     config,
     store,
@@ -117,5 +129,7 @@ export function createDeps(opts: {
     email,
     mailIngest,
     mailPool,
+    mailer,
+    outboundEmail,
   };
 }

@@ -69,10 +69,12 @@ async function main(): Promise<void> {
     await sweep.stop();
     await cluster?.drain();
     await deps.email.stop();
+    await deps.outbox.stop();
     await built.close();
     await new Promise<void>((ok) => built.server.close(() => ok()));
     await cluster?.close();
     await deps.mailPool.close();
+    deps.mailer.close();
     await store.close();
     process.exit(0);
   };

@@ -51,6 +51,8 @@ export const configSchema = z.object({
   MAIL_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
   /** A mailbox connection that stayed up this long resets the reconnection backoff. */
   MAIL_STABLE_MS: z.coerce.number().int().min(10).default(60_000),
+  /** The loop brake: at most this many automatic emails (notifications) to one address per hour; more wait (replies) or are dropped with a reason (notifications). */
+  MAIL_LOOP_BRAKE_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(20),
   /** This node's name in leases and logs; defaults to host name and process id. */
   NODE_NAME: z.string().max(100).optional(),
 });

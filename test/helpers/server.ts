@@ -66,9 +66,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     dataDir,
     close: async () => {
       await deps.email.stop();
+      await deps.outbox.stop();
       await built.close();
       await new Promise<void>((ok) => built.server.close(() => ok()));
       await deps.mailPool.close();
+      deps.mailer.close();
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Conversations } from '../../core/conversations';
 import { ParleyError } from '../../core/errors';
-import { newId } from '../../core/ids';
+import { derivedId, newId } from '../../core/ids';
 import { emailSource, type BlobStore, type Clock, type Store } from '../../core/ports';
 import type { Agent, EmailMeta, Inbox, MailItemKind, Visitor } from '../../core/types';
 import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_TEXT_LENGTH } from '../../core/conversations';
@@ -201,7 +201,7 @@ export class MailIngest {
   }
 
   /** The visitor behind an email address of this site: found by the link, or created and linked (race-safe). */
-  private async visitorFor(inbox: Inbox, who: MailAddress): Promise<Visitor> {
+  async visitorFor(inbox: Inbox, who: MailAddress): Promise<Visitor> {
     const { store } = this.deps;
     const found = await this.findVisitor(inbox, who);
     if (found) {
@@ -318,8 +318,3 @@ function extensionOf(type: string): string {
   return type.split('/')[1]?.replace(/[^a-z0-9]/g, '').slice(0, 8) || 'bin';
 }
 
-/** A UUID-shaped id derived from a name (stable across replays). */
-function derivedId(name: string): string {
-  const h = createHash('sha256').update(name).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}

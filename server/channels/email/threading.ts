@@ -141,10 +141,10 @@ export class MailThreading {
     return `${name} | ${token}${agentTag ? `-${agentTag}` : ''}`;
   }
 
-  /** `Re: <name> [#<token>]`. */
-  subject(conversationName: string, token: string): string {
+  /** `Re: <name> [#<token>]`; the first email of a thread (an operator writing first) goes without "Re:". */
+  subject(conversationName: string, token: string, opts: { first?: boolean } = {}): string {
     const base = conversationName.replace(/\s*\[#[a-z2-7]{34}\]\s*/gi, ' ').trim();
-    return `Re: ${base.replace(/^(re|aw|fw|fwd|sv|vs|rif|r|odp|antw|ha):\s*/i, '')} [#${token}]`;
+    return `${opts.first ? '' : 'Re: '}${base.replace(/^(re|aw|fw|fwd|sv|vs|rif|r|odp|antw|ha):\s*/i, '')} [#${token}]`;
   }
 
   /** Every clue of an inbound email, each resolved to a conversation id (or null). */
