@@ -3,6 +3,7 @@
 // password: hosts, ports and security come from the preset) or Advanced form (every field).
 import { Router } from 'express';
 import { z } from 'zod';
+import { mailSettingsOf } from '../../../channels/email/defaults';
 import { validateHeaderFilter } from '../../../channels/email/filters';
 import { PRESETS, presetOf } from '../../../channels/email/presets';
 import { ParleyError } from '../../../core/errors';
@@ -11,6 +12,7 @@ import type { Deps } from '../../../deps';
 import { requireAdmin, requireAgent } from '../auth';
 import { parse } from '../validate';
 import type { InboxView, MailItemView } from '../../views';
+import { brandingInput, outboundInput, previewHandler, resolveMail, templatesInput } from './inbox-mail';
 
 const PRESET_IDS = ['gmail', 'google-workspace', 'yahoo', 'outlook', 'office365', 'icloud', 'zoho', 'yandex', 'other'] as const;
 const security = z.enum(['tls', 'starttls', 'none']);
@@ -25,7 +27,7 @@ const serverInput = z.object({
   username: z.string().max(320).optional(),
 });
 
-const settingsInput = z.object({
+export const settingsInput = z.object({
   preset: z.enum(PRESET_IDS).optional(),
   protocol: z.enum(['imap', 'pop3']).optional(),
   incoming: serverInput.extend({
@@ -45,6 +47,10 @@ const settingsInput = z.object({
   pollSeconds: z.coerce.number().int().min(5).max(3600).optional(),
   maxAttempts: z.coerce.number().int().min(1).max(1000).optional(),
   trustedAuthServId: z.string().trim().max(255).nullable().optional(),
+  /** Outbound email: partial objects merge with the stored ones (inbox-mail.ts). */
+  outbound: outboundInput.optional(),
+  templates: templatesInput.optional(),
+  branding: brandingInput.optional(),
 });
 
 const email = z.string().trim().toLowerCase().email('Enter the mailbox\'s email address.').max(320);
@@ -124,6 +130,8 @@ export function resolveSettings(input: SettingsInput | undefined, address: strin
     pollSeconds: given.pollSeconds ?? base?.pollSeconds ?? 60,
     maxAttempts: given.maxAttempts ?? base?.maxAttempts ?? 10,
     trustedAuthServId: given.trustedAuthServId !== undefined ? given.trustedAuthServId || null : base?.trustedAuthServId ?? preset.authServId,
+    // Not from `base`: a new preset changes the servers, not the emails' wording.
+    ...resolveMail(given, current),
   };
   const problems: Array<{ path: string; message: string }> = [];
   if (!settings.incoming.host) problems.push({ path: 'settings.incoming.host', message: `Enter the ${protocol.toUpperCase()} server host name (or choose a service preset).` });
@@ -150,7 +158,8 @@ export function inboxRoutes(deps: Deps): Router {
     const { passwordSealed, smtpPasswordSealed, watermark: _w, imported, ...rest } = inbox;
     const counts = await store.countMailItems(inbox.id);
     return {
-      ...rest, hasPassword: !!passwordSealed, hasSmtpPassword: !!smtpPasswordSealed,
+      // Complete outbound settings, so the form shows the defaults of an inbox saved before they existed.
+      ...rest, settings: { ...rest.settings, ...mailSettingsOf(rest.settings) }, hasPassword: !!passwordSealed, hasSmtpPassword: !!smtpPasswordSealed,
       counts: { imported, setAside: counts['set-aside'], quarantined: counts.quarantined },
     };
   };
@@ -211,6 +220,8 @@ export function inboxRoutes(deps: Deps): Router {
     const settings = resolveSettings(body.settings, address, current?.settings);
     res.json(await email.test(settings, body.password || undefined, current?.id));
   });
+  /** An email as the form's unsaved templates and branding would render it, with made-up values. */
+  router.post('/inboxes/preview', ...admin, previewHandler(deps));
   router.post('/inboxes/:id/reconnect', ...admin, async (req, res) => {
     res.json(await view(await email.reconnect(req.params.id as string)));
   });
