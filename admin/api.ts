@@ -144,6 +144,8 @@ export const startMessengerConversation = (id: string, body: { userId: string; t
 /** Settings as sent: any part may be left out (the server fills it from the preset, the stored inbox, or defaults). */
 export type InboxSettingsInput = Partial<Omit<InboxSettings, 'incoming' | 'outgoing'>> & {
   incoming?: Partial<InboxSettings['incoming']>;
+  /** null: no SMTP (no email goes out). Left out: the stored or the preset's SMTP server. */
+  outgoing?: Partial<NonNullable<InboxSettings['outgoing']>> | null;
 };
 
 export interface InboxInput {
@@ -154,6 +156,8 @@ export interface InboxInput {
   settings: InboxSettingsInput;
   /** The mailbox password; on update, leave it out to keep the stored one. */
   password?: string;
+  /** The SMTP password when it differs from the mailbox's; left out: unchanged. */
+  smtpPassword?: string | null;
 }
 
 export interface ConnectionTestResult {
@@ -180,6 +184,30 @@ export const deleteInbox = (id: string) => request<void>('DELETE', `/api/inboxes
 /** Logs in with the form's values without saving; with inboxId and no password, the stored password is used. Always 200. */
 export const testInbox = (body: { address?: string; settings?: InboxSettingsInput; password?: string; inboxId?: string }) =>
   request<ConnectionTestResult>('POST', '/api/inboxes/test', body);
+export type EmailTemplateKind = 'agentNotification' | 'visitorReply';
+export interface MailDefaults {
+  outbound: NonNullable<InboxSettings['outbound']>;
+  templates: NonNullable<InboxSettings['templates']>;
+  branding: NonNullable<InboxSettings['branding']>;
+  /** The variables templates may use, for people: `visitor.name`, `messages (each with text, author, time)`. */
+  variables: string[];
+}
+/** What an inbox nobody configured sends, and the template variables. */
+export const getMailDefaults = () => request<MailDefaults>('GET', '/api/inbox-mail-defaults');
+export interface EmailPreview {
+  subject: string;
+  html: string;
+  text: string;
+}
+/** An email as the form's unsaved templates and branding render it, with made-up values (400 with the template's problem). */
+export const previewInboxEmail = (body: {
+  kind: EmailTemplateKind; inboxId?: string; name?: string; address?: string; delimiter?: boolean;
+  templates?: InboxSettingsInput['templates']; branding?: InboxSettingsInput['branding'];
+}) => request<EmailPreview>('POST', '/api/inboxes/preview', body);
+/** Sends a test email with the form's SMTP settings; without passwords, the stored ones. Always 200 unless the input is invalid. */
+export const testSmtp = (body: {
+  inboxId?: string; address?: string; settings?: InboxSettingsInput; password?: string; smtpPassword?: string; to: string;
+}) => request<{ ok: boolean; message: string }>('POST', '/api/inboxes/test-smtp', body);
 /** After Error: try again now. */
 export const reconnectInbox = (id: string) => request<InboxView>('POST', `/api/inboxes/${enc(id)}/reconnect`);
 export const listMail = (inboxId: string, kind: MailItemKind, cursor?: string) =>

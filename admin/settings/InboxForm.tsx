@@ -1,7 +1,8 @@
 // Add or edit an inbox: name, address, department, the connection (Standard: a service
 // preset and a password; Advanced: every server setting), "Test connection" with the
-// form's current values, the import options, and whether the inbox runs. Field problems
-// from the server show next to the field.
+// form's current values, the import options, the emails it sends (SMTP, notifications,
+// branding, templates), and whether the inbox runs. Field problems from the server show
+// next to the field.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { testInbox, type ConnectionTestResult, type InboxInput } from '../api';
 import { ErrorBox, Field, checked, inputValue, useAction } from '../components/ui';
@@ -9,6 +10,7 @@ import { useStore } from '../lib/store';
 import { departments } from '../state/directory';
 import type { ErrorBody, InboxView, Preset } from '../types';
 import { InboxConnection } from './InboxConnection';
+import { InboxEmails, type PatchMail } from './InboxEmails';
 import {
   INBOX_FIELD_LABELS, fieldErrors, formOfInbox, inputOf, newInboxForm, reconcilePreset, settingsOf, type InboxField, type InboxFormState, type SetForm,
 } from './inboxFormState';
@@ -30,7 +32,7 @@ interface Props {
 }
 
 export function InboxForm({ idPrefix, initial, presets, submitLabel, busy, error, onSubmit, onCancel, testId, autoFocus }: Props) {
-  const [form, setFormState] = useState<InboxFormState>(() => (initial ? formOfInbox(initial) : newInboxForm(presets)));
+  const [form, setFormState] = useState<InboxFormState>(() => (initial ? formOfInbox(initial, presets) : newInboxForm(presets)));
   const [folders, setFolders] = useState<string[]>([]);
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
   const test = useAction();
@@ -44,6 +46,8 @@ export function InboxForm({ idPrefix, initial, presets, submitLabel, busy, error
     setFormState(opts.connection ? reconcilePreset(next, presets) : next);
     if (opts.connection) setResult(null);
   };
+  // The emails part also changes after async loads (default templates): from the latest state, never a stale copy.
+  const patchMail: PatchMail = (fn) => setFormState((f) => ({ ...f, mail: fn(f.mail) }));
   const text = (key: 'name' | 'address') => (e: Event) => setForm({ ...form, [key]: inputValue(e) }, { connection: key === 'address' });
 
   // The last answer wins: a failed save shows its fields, a failed test its own.
@@ -93,6 +97,8 @@ export function InboxForm({ idPrefix, initial, presets, submitLabel, busy, error
         folders={folders} testing={test.busy} result={result} onTest={() => void runTest()} />
 
       <InboxOptions form={form} setForm={setForm} folders={folders} byField={byField} />
+
+      <InboxEmails idPrefix={idPrefix} initial={initial} form={form} patchMail={patchMail} presets={presets} byField={byField} />
 
       <label class="check">
         <input type="checkbox" name="enabled" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: checked(e) })} />

@@ -75,7 +75,7 @@ export function InboxOptions({ form, setForm, folders, byField }: Props) {
   );
 }
 
-function Check({ name, checked: on, onChange, label, hint }: { name: string; checked: boolean; onChange: (e: Event) => void; label: string; hint: string }) {
+export function Check({ name, checked: on, onChange, label, hint }: { name: string; checked: boolean; onChange: (e: Event) => void; label: string; hint: string }) {
   return (
     <div class="check-field">
       <label class="check">

@@ -4,6 +4,7 @@
 import type { InboxInput, InboxSettingsInput } from '../api';
 import { splitFieldErrors } from '../components/ui';
 import type { ErrorBody, HeaderFilter, InboxView, MailPreset, MailProtocol, MailSecurity, Preset } from '../types';
+import { mailFormOf, mailSettingsOf, mailToAdvanced, newMailForm, smtpPasswordOf, type MailFormState } from './inboxMailState';
 
 export type ConnectionMode = 'standard' | 'advanced';
 export type AfterImport = InboxView['settings']['afterImport'];
@@ -38,6 +39,8 @@ export interface InboxFormState {
   maxAttempts: string;
   headerFilters: HeaderFilter[];
   trustedAuthServId: string;
+  /** The "Emails" part: SMTP, notifications, branding, templates (inboxMailState.ts). */
+  mail: MailFormState;
 }
 
 /** `connection`: the change touches the connection, so an earlier test result no longer applies. */
@@ -65,10 +68,11 @@ export function newInboxForm(presets: readonly Preset[]): InboxFormState {
     afterImport: 'leave', moveTo: '', idle: true, pollSeconds: '60', maxAttempts: '10',
     headerFilters: [{ header: 'X-Spam-Flag', pattern: 'YES' }],
     trustedAuthServId: '',
+    mail: newMailForm(),
   };
 }
 
-export function formOfInbox(inbox: InboxView): InboxFormState {
+export function formOfInbox(inbox: InboxView, presets: readonly Preset[] = []): InboxFormState {
   const s = inbox.settings;
   return {
     name: inbox.name, address: inbox.address, departmentId: inbox.departmentId ?? '', enabled: inbox.enabled,
@@ -85,6 +89,7 @@ export function formOfInbox(inbox: InboxView): InboxFormState {
     pollSeconds: String(s.pollSeconds), maxAttempts: String(s.maxAttempts),
     headerFilters: s.headerFilters.map((f) => ({ ...f })),
     trustedAuthServId: s.trustedAuthServId ?? '',
+    mail: mailFormOf(inbox, presets),
   };
 }
 
@@ -122,8 +127,9 @@ export function withPreset(form: InboxFormState, preset: Preset): InboxFormState
 /** Into Advanced: the connection fields show the chosen preset's server, to adjust from there. */
 export function toAdvanced(form: InboxFormState, preset: Preset | undefined): InboxFormState {
   const server = serverOf(preset, form.protocol);
-  if (!server) return { ...form, mode: 'advanced' };
-  return { ...form, mode: 'advanced', host: server.host, port: String(server.port), security: server.security };
+  const mail = mailToAdvanced(form.mail, preset);
+  if (!server) return { ...form, mode: 'advanced', mail };
+  return { ...form, mode: 'advanced', host: server.host, port: String(server.port), security: server.security, mail };
 }
 
 const seconds = (value: string): number | undefined => (value.trim() === '' ? undefined : Math.round(Number(value) * 1000));
@@ -131,8 +137,8 @@ const whole = (value: string): number | undefined => (value.trim() === '' ? unde
 
 /**
  * An Advanced form edited away from its preset's server no longer stands for that preset:
- * it becomes "other", and what the preset filled in goes with it unless the admin changed
- * it. Above all the preset's trusted Authentication-Results id: kept for another server, a
+ * it becomes "other", and what the preset filled in (its SMTP server too) goes with it unless
+ * the admin changed it. Above all the preset's trusted Authentication-Results id: kept for another server, a
  * forged "mx.google.com" header would vouch for a fake agent reply.
  */
 export function reconcilePreset(form: InboxFormState, presets: readonly Preset[]): InboxFormState {
@@ -141,9 +147,12 @@ export function reconcilePreset(form: InboxFormState, presets: readonly Preset[]
   const server = serverOf(preset, form.protocol);
   const same = server && server.host === form.host.trim() && server.port === Number(form.port) && server.security === form.security;
   if (same) return form;
+  const smtp = preset?.smtp;
+  const presetSmtp = smtp && form.mail.smtpHost.trim() === smtp.host && Number(form.mail.smtpPort) === smtp.port && form.mail.smtpSecurity === smtp.security;
   return {
     ...form,
     preset: 'other',
+    mail: presetSmtp ? { ...form.mail, smtpHost: '' } : form.mail,
     trustedAuthServId: preset && form.trustedAuthServId === (preset.authServId ?? '') ? '' : form.trustedAuthServId,
     plusAddressing: preset && form.plusAddressing === preset.plusAddressing ? false : form.plusAddressing,
   };
@@ -169,6 +178,7 @@ export function settingsOf(form: InboxFormState, current?: InboxView): InboxSett
     maxAttempts: whole(form.maxAttempts),
     headerFilters: form.headerFilters.map((f) => ({ header: f.header.trim(), pattern: f.pattern })).filter((f) => f.header || f.pattern),
     trustedAuthServId: form.trustedAuthServId.trim() || null,
+    ...mailSettingsOf(form.mail, form.mode, username),
   };
   if (form.mode === 'standard') {
     // The stored login must be sent to be reset to the address.
@@ -200,6 +210,7 @@ export function inputOf(form: InboxFormState, current?: InboxView): InboxInput {
     enabled: form.enabled,
     settings: settingsOf(form, current),
     ...(form.password && { password: form.password }),
+    ...smtpPasswordOf(form.mail),
   };
 }
 
@@ -207,7 +218,9 @@ export function inputOf(form: InboxFormState, current?: InboxView): InboxInput {
 export type InboxField =
   | 'name' | 'address' | 'departmentId' | 'password' | 'preset' | 'protocol' | 'host' | 'port' | 'security' | 'username'
   | 'folder' | 'connectionTimeoutS' | 'authTimeoutS' | 'afterImport' | 'moveTo' | 'pollSeconds' | 'maxAttempts'
-  | 'trustedAuthServId' | `headerFilter${number}`;
+  | 'trustedAuthServId' | `headerFilter${number}`
+  | 'smtpHost' | 'smtpPort' | 'smtpSecurity' | 'smtpUsername' | 'smtpPassword' | 'debounceSeconds'
+  | 'logoUrl' | 'color' | 'signature' | 'agentTemplate' | 'visitorTemplate';
 
 const PATHS: Record<string, InboxField> = {
   name: 'name', address: 'address', departmentId: 'departmentId', password: 'password',
@@ -217,6 +230,11 @@ const PATHS: Record<string, InboxField> = {
   'settings.incoming.connectionTimeoutMs': 'connectionTimeoutS', 'settings.incoming.authTimeoutMs': 'authTimeoutS',
   'settings.afterImport': 'afterImport', 'settings.moveTo': 'moveTo', 'settings.pollSeconds': 'pollSeconds',
   'settings.maxAttempts': 'maxAttempts', 'settings.trustedAuthServId': 'trustedAuthServId',
+  'settings.outgoing.host': 'smtpHost', 'settings.outgoing.port': 'smtpPort', 'settings.outgoing.security': 'smtpSecurity',
+  'settings.outgoing.username': 'smtpUsername', smtpPassword: 'smtpPassword',
+  'settings.outbound.debounceSeconds': 'debounceSeconds',
+  'settings.branding.logoUrl': 'logoUrl', 'settings.branding.color': 'color', 'settings.branding.signature': 'signature',
+  'settings.templates.agentNotification.html': 'agentTemplate', 'settings.templates.visitorReply.html': 'visitorTemplate',
 };
 
 /** People's names for the fields, for details no field shows. */

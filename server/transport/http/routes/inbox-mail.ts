@@ -9,9 +9,9 @@
 // email existed have none of them until saved again: mailSettingsOf() fills the defaults.
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { mailSettingsOf, type MailSettings } from '../../../channels/email/defaults';
+import { DEFAULT_BRANDING, DEFAULT_OUTBOUND, DEFAULT_TEMPLATES, mailSettingsOf, type MailSettings } from '../../../channels/email/defaults';
 import { COLOR_RE, MAX_LOGO_URL, logoUrlProblem } from '../../../channels/email/email-html';
-import { renderEmail, sampleContext, templateProblem } from '../../../channels/email/templates';
+import { TEMPLATE_VARIABLES, renderEmail, sampleContext, templateProblem } from '../../../channels/email/templates';
 import type { InboxSettings } from '../../../core/types';
 import type { Deps } from '../../../deps';
 import { parse } from '../validate';
@@ -73,6 +73,9 @@ export function resolveMail(given: MailInput, current: InboxSettings | undefined
     branding: { ...base.branding, ...defined(given.branding) },
   };
 }
+
+/** GET /inbox-mail-defaults: what an inbox nobody configured uses, and the variables templates may use, for the form. */
+export const MAIL_DEFAULTS = { outbound: DEFAULT_OUTBOUND, templates: DEFAULT_TEMPLATES, branding: DEFAULT_BRANDING, variables: TEMPLATE_VARIABLES };
 
 const previewBody = z.object({
   kind: z.enum(['agentNotification', 'visitorReply']),

@@ -12,7 +12,7 @@ import type { Deps } from '../../../deps';
 import { requireAdmin, requireAgent } from '../auth';
 import { parse } from '../validate';
 import type { InboxView, MailItemView } from '../../views';
-import { brandingInput, outboundInput, previewHandler, resolveMail, templatesInput } from './inbox-mail';
+import { MAIL_DEFAULTS, brandingInput, outboundInput, previewHandler, resolveMail, templatesInput } from './inbox-mail';
 
 const PRESET_IDS = ['gmail', 'google-workspace', 'yahoo', 'outlook', 'office365', 'icloud', 'zoho', 'yandex', 'other'] as const;
 const security = z.enum(['tls', 'starttls', 'none']);
@@ -171,6 +171,9 @@ export function inboxRoutes(deps: Deps): Router {
 
   router.get('/inbox-presets', ...admin, (_req, res) => {
     res.json(PRESETS);
+  });
+  router.get('/inbox-mail-defaults', ...admin, (_req, res) => {
+    res.json(MAIL_DEFAULTS);
   });
   router.get('/inboxes', ...admin, async (req, res) => {
     const site = typeof req.query.site === 'string' ? req.query.site : undefined;
