@@ -43,7 +43,7 @@ export const templatesInput = z.object({
 
 export const brandingInput = z.object({
   /** '' or null: no logo. */
-  logoUrl: z.string().trim().max(MAX_LOGO_URL + 1000).nullable().optional()
+  logoUrl: z.string().trim().max(MAX_LOGO_URL, `The logo is too large: keep it under ${MAX_LOGO_URL / 1000} kB, or give an https:// URL.`).nullable().optional()
     .transform((url) => (url === '' ? null : url))
     .superRefine((url, ctx) => {
       const problem = url ? logoUrlProblem(url) : null;
