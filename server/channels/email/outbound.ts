@@ -302,7 +302,8 @@ export class OutboundEmail {
       from: { name: o.fromName, address: inbox.address },
       to: o.to,
       replyTo: { name: threading.displayName(inbox.name, o.token, o.tag), address: replyAddress },
-      subject: threading.subject(conversation.name, o.token, { first: o.chain.length === 0 && o.kind === 'visitorReply' }),
+      // An email conversation with no email yet is one an operator starts: no "Re:" then.
+      subject: threading.subject(conversation.name, o.token, { first: o.chain.length === 0 && conversation.channel === 'email' && o.kind === 'visitorReply' }),
       messageId: `<${o.mailId}>`,
       ...(last ? { inReplyTo: `<${last}>`, references: o.chain.map((id) => `<${id}>`) } : {}),
       headers: {
