@@ -85,6 +85,9 @@ export function buildApp(deps: Deps): BuiltApp {
   const loginLimit = limiter(config.LOGIN_PER_15MIN, 15 * 60_000);
   // Before the JSON parser: webhook signatures cover the raw body.
   app.use('/api/channels', publicLimit, messengerInboundRoutes(deps));
+  // Inbox settings carry two email templates and maybe an inline logo: a larger limit there
+  // (a body parsed here is not parsed again below).
+  app.use(['/api/inboxes', '/api/sites/:siteId/inboxes'], express.json({ limit: '512kb' }));
   app.use(express.json({ limit: '100kb' }));
 
   app.use('/api/widget', publicLimit, widgetRoutes(deps));

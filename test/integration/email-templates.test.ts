@@ -64,6 +64,15 @@ describe('email templates and branding over REST', () => {
     assert.equal(res.body.settings.templates.visitorReply.html, TEMPLATE);
   });
 
+  it('takes an inline logo and both templates at their size limits in one request', async () => {
+    const logoUrl = `data:image/png;base64,${'A'.repeat(150_000)}`;
+    const html = `<p>{{ message.text }}</p>${' '.repeat(49_000)}`;
+    const res = await patch({ branding: { logoUrl }, templates: { visitorReply: { html }, agentNotification: { html } } });
+    assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
+    assert.equal(res.body.settings.branding.logoUrl, logoUrl);
+    assert.equal((await patch({ branding: { logoUrl: '' } })).status, 200);
+  });
+
   it('refuses invalid values with a sentence at the field', async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ branding: { color: 'red' } }, 'settings.branding.color', /#rrggbb/],
