@@ -406,6 +406,19 @@ describe('outbound email (smtp-server relaying into Dovecot)', { concurrency: fa
       assert.match(closed.body.message, /Nothing answers at 127\.0\.0\.1:1/);
       const agentOnly = await w.agents.ann!.client.post('/api/inboxes/test-smtp', { inboxId: w.h.inbox.id, to: w.agents.ann!.address });
       assert.equal(agentOnly.status, 403);
+      // STARTTLS with a self-signed certificate: refused unless "accept invalid certificates" is on.
+      const tls = await startSmtp({ dovecot, secure: 'starttls' });
+      try {
+        const outgoing = { host: '127.0.0.1', port: tls.port, security: 'starttls', username: '' };
+        const strict = await w.h.admin.post('/api/inboxes/test-smtp', { inboxId: w.h.inbox.id, to: w.agents.ann!.address, settings: { outgoing } });
+        assert.equal(strict.body.ok, false);
+        assert.match(strict.body.message, /certificate of 127\.0\.0\.1 is self-signed/);
+        const lax = await w.h.admin.post('/api/inboxes/test-smtp', { inboxId: w.h.inbox.id, to: w.agents.ann!.address, settings: { outgoing: { ...outgoing, allowInvalidCert: true } } });
+        assert.equal(lax.body.ok, true, lax.body.message);
+        await waitForMail(dovecot, w.agents.ann!.user, AGENT_PASS, 2);
+      } finally {
+        await tls.stop();
+      }
     } finally {
       await w.close();
     }
