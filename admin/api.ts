@@ -206,7 +206,9 @@ export const previewInboxEmail = (body: {
 }) => request<EmailPreview>('POST', '/api/inboxes/preview', body);
 /** Sends a test email with the form's SMTP settings; without passwords, the stored ones. Always 200 unless the input is invalid. */
 export const testSmtp = (body: {
-  inboxId?: string; address?: string; settings?: InboxSettingsInput; password?: string; smtpPassword?: string; to: string;
+  inboxId?: string; address?: string; settings?: InboxSettingsInput; password?: string; smtpPassword?: string; to?: string;
+  /** Instead of `to`: the inbox emails its own plus-address and looks for it over IMAP. */
+  verifyPlusAddressing?: boolean;
 }) => request<{ ok: boolean; message: string }>('POST', '/api/inboxes/test-smtp', body);
 /** After Error: try again now. */
 export const reconnectInbox = (id: string) => request<InboxView>('POST', `/api/inboxes/${enc(id)}/reconnect`);

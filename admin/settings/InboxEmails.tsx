@@ -141,10 +141,10 @@ function SendTestEmail({ initial, form }: { initial?: InboxView; form: InboxForm
   const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
   const send = useAction();
   const recipient = to ?? agent?.email ?? '';
-  const run = async () => {
+  const run = async (plus: boolean) => {
     setResult(null);
     const answer = await send.run(() => testSmtp({
-      to: recipient.trim(),
+      ...(plus ? { verifyPlusAddressing: true } : { to: recipient.trim() }),
       ...(initial && { inboxId: initial.id }),
       ...(form.address.trim() && { address: form.address.trim() }),
       settings: settingsOf(form, initial),
@@ -160,9 +160,15 @@ function SendTestEmail({ initial, form }: { initial?: InboxView; form: InboxForm
           onInput={(e) => { setTo(inputValue(e)); setResult(null); }} />
       </Field>
       <div class="test-connection">
-        <button type="button" class="btn" data-testid="inbox-smtp-test" disabled={send.busy || !recipient.trim()} onClick={() => void run()}>
+        <button type="button" class="btn" data-testid="inbox-smtp-test" disabled={send.busy || !recipient.trim()} onClick={() => void run(false)}>
           {send.busy ? 'Sending…' : 'Send test email'}
         </button>
+        {form.protocol === 'imap' ? (
+          <button type="button" class="btn" data-testid="inbox-plus-test" disabled={send.busy} onClick={() => void run(true)}
+            title="Sends an email to the inbox's own plus-address (support+test@…) and checks that it arrives">
+            Check plus-addressing
+          </button>
+        ) : null}
         {result ? (
           <p class={result.ok ? 'notice' : 'error'} role="status" data-testid="inbox-smtp-test-result" data-ok={String(result.ok)}>{result.message}</p>
         ) : null}

@@ -406,6 +406,10 @@ describe('outbound email (smtp-server relaying into Dovecot)', { concurrency: fa
       assert.match(closed.body.message, /Nothing answers at 127\.0\.0\.1:1/);
       const agentOnly = await w.agents.ann!.client.post('/api/inboxes/test-smtp', { inboxId: w.h.inbox.id, to: w.agents.ann!.address });
       assert.equal(agentOnly.status, 403);
+      // Plus-addressing: the inbox writes to support+<random>@ and finds it in its own mailbox.
+      const plus = await w.h.admin.post('/api/inboxes/test-smtp', { inboxId: w.h.inbox.id, verifyPlusAddressing: true });
+      assert.equal(plus.body.ok, true, plus.body.message);
+      assert.match(plus.body.message, new RegExp(`Plus-addressing works: a test email to ${w.h.user}\\+parleytest[0-9a-f]+@example\\.test arrived in INBOX`));
       // STARTTLS with a self-signed certificate: refused unless "accept invalid certificates" is on.
       const tls = await startSmtp({ dovecot, secure: 'starttls' });
       try {

@@ -42,7 +42,7 @@ export class Mailer {
    * "Send test email": a one-off connection (not the pool) with the form's settings, so a
    * failure is reported as it happens, in a sentence an admin can act on.
    */
-  async test(settings: InboxSettings, address: string, password: string | null, to: string): Promise<{ ok: boolean; message: string }> {
+  async test(settings: InboxSettings, address: string, password: string | null, to: string, opts: { messageId?: string } = {}): Promise<{ ok: boolean; message: string }> {
     if (!settings.outgoing) return { ok: false, message: 'Enter the SMTP server first.' };
     const transport = nodemailer.createTransport(transportOptions(settings, password, { ...this.opts, pool: false }));
     try {
@@ -52,6 +52,7 @@ export class Mailer {
         subject: 'Parley test email',
         text: `This is a test email from Parley, sent through ${settings.outgoing.host}:${settings.outgoing.port} as ${address}. Replies and notifications of this inbox will go out the same way.`,
         headers: { 'Auto-Submitted': 'auto-generated' },
+        ...(opts.messageId ? { messageId: `<${opts.messageId}>` } : {}),
       });
       return { ok: true, message: `Sent to ${to}: the server answered "${String(info.response ?? 'OK').trim()}".` };
     } catch (err) {

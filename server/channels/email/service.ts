@@ -259,6 +259,36 @@ export class EmailChannel {
     }
   }
 
+  /**
+   * Whether an email with this Message-ID reaches the mailbox's folder within `waitMs`
+   * (IMAP only): how "Send test email" checks that mail to a plus-address is delivered.
+   * The test email is deleted once found (the reader would ignore it anyway: it comes
+   * from the inbox's own address).
+   */
+  async arrives(settings: InboxSettings, password: string, messageId: string, waitMs = 20_000): Promise<boolean> {
+    const client = await connectImap({ ...settings, idle: false }, password);
+    try {
+      const lock = await client.getMailboxLock(settings.incoming.folder || 'INBOX');
+      try {
+        const until = Date.now() + waitMs;
+        for (;;) {
+          const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+          if (found && found.length) {
+            await client.messageDelete(found, { uid: true }).catch(() => undefined);
+            return true;
+          }
+          if (Date.now() >= until) return false;
+          await new Promise((r) => setTimeout(r, 1000));
+          await client.noop();
+        }
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
   // ---- set-aside and quarantined emails --------------------------------------------
 
   async listMail(inboxId: string, kind: MailItemKind, limit: number, cursor?: string | null) {

@@ -1,7 +1,9 @@
 // Outbound email over REST: "Send test email" for an inbox's SMTP settings (admins), the
 // inboxes an agent may write from, and an operator starting a conversation by email.
+import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { describeMailError } from '../../../channels/email/errors';
 import { ParleyError } from '../../../core/errors';
 import { canAgentSee } from '../../../core/visibility';
 import type { Deps } from '../../../deps';
@@ -18,8 +20,11 @@ const testBody = z.object({
   settings: settingsInput.optional(),
   password: z.string().max(1000).optional(),
   smtpPassword: z.string().max(1000).optional(),
-  to: address,
-});
+  /** The recipient; omitted with verifyPlusAddressing (the inbox writes to itself). */
+  to: address.optional(),
+  /** Send to the inbox's own plus-address and check over IMAP that it arrives. */
+  verifyPlusAddressing: z.boolean().optional(),
+}).refine((b) => b.to || b.verifyPlusAddressing, { path: ['to'], message: 'Enter the address to send the test email to.' });
 const startBody = sendPayload.extend({
   inboxId: z.string().min(1, 'Choose the inbox to write from.').max(64),
   to: address,
@@ -28,7 +33,7 @@ const startBody = sendPayload.extend({
 });
 
 export function outboundRoutes(deps: Deps): Router {
-  const { accounts, email, store, mailer, sealer, outboundEmail, presenter } = deps;
+  const { accounts, email, store, mailer, sealer, outboundEmail, presenter, threading } = deps;
   const router = Router();
   const agentOnly = requireAgent(accounts);
 
@@ -42,7 +47,23 @@ export function outboundRoutes(deps: Deps): Router {
     // The SMTP password, else the mailbox password (most providers use the same login).
     const sealed = current?.smtpPasswordSealed ?? current?.passwordSealed;
     const password = body.smtpPassword || body.password || (sealed ? sealer.open(sealed) : null);
-    res.json(await mailer.test(settings, from, password, body.to));
+    if (!body.verifyPlusAddressing) return void res.json(await mailer.test(settings, from, password, body.to!));
+    // The inbox sends itself an email at support+<random>@domain, then looks for it in the mailbox.
+    if (settings.protocol !== 'imap') return void res.json({ ok: false, message: 'Plus-addressing can be checked only on an IMAP mailbox.' });
+    const mailboxPassword = body.password || (current ? sealer.open(current.passwordSealed) : null);
+    if (!mailboxPassword) throw new ParleyError('VALIDATION_FAILED', [{ path: 'password', message: 'Enter the mailbox password.' }]);
+    const to = threading.plusAddress(from, `parleytest${randomBytes(5).toString('hex')}`);
+    const messageId = `parley-test.${randomBytes(8).toString('hex')}@${from.slice(from.lastIndexOf('@') + 1)}`;
+    const sent = await mailer.test(settings, from, password, to, { messageId });
+    if (!sent.ok) return void res.json(sent);
+    try {
+      const arrived = await email.arrives(settings, mailboxPassword, messageId);
+      res.json(arrived
+        ? { ok: true, message: `Plus-addressing works: a test email to ${to} arrived in ${settings.incoming.folder}.` }
+        : { ok: false, message: `A test email to ${to} did not arrive in ${settings.incoming.folder} within 20 s: this mailbox may not accept plus-addresses. Turn plus-addressing off (the token still travels in the display name and the subject).` });
+    } catch (err) {
+      res.json({ ok: false, message: `The test email was sent, but the mailbox could not be checked: ${describeMailError(err, settings).message}` });
+    }
   });
 
   /** The inboxes that can send email, for the "new email conversation" form (any agent). */
