@@ -75,6 +75,7 @@ export class OutboundEmail {
     const { store, presence, clock, logger, threading } = this.deps;
     if (message.authorKind === 'system') return;
     const inbox = await this.inboxFor(conversation);
+    if (!inbox) return; // no inbox of the site can send: nothing to decide (the policy would say so too)
     const visitor = await store.getVisitor(conversation.visitorId);
     if (!visitor) return;
     const agents = message.authorKind === 'visitor' ? await this.policyAgents() : [];
@@ -84,23 +85,23 @@ export class OutboundEmail {
       conversation,
       visitor: { email: visitor.email, connected: await presence.isConnected(`visitor:${visitor.id}`) },
       agents,
-      settings: inbox ? mailSettingsOf(inbox.settings).outbound : null,
+      settings: mailSettingsOf(inbox.settings).outbound,
       suppressed: await this.suppressed(candidates),
     });
     if (decision.send.length === 0) {
       logger.debug({ conversation: conversation.id, message: message.id, skipped: decision.skipped }, 'no email for this message');
       return;
     }
-    const domain = domainOf(inbox!.address);
+    const domain = domainOf(inbox.address);
     for (const n of decision.send) {
       if (n.to === 'visitor') {
         await this.deps.outbox.enqueue({
           kind: EMAIL_JOB, key: `email:reply:${message.id}`, queue: `email:${conversation.id}:visitor`,
-          payload: { type: 'visitor-reply', inboxId: inbox!.id, conversationId: conversation.id, messageId: message.id, mailId: threading.messageIdFor(conversation.id, domain) } satisfies EmailJob,
+          payload: { type: 'visitor-reply', inboxId: inbox.id, conversationId: conversation.id, messageId: message.id, mailId: threading.messageIdFor(conversation.id, domain) } satisfies EmailJob,
         });
         continue;
       }
-      const windowMs = mailSettingsOf(inbox!.settings).outbound.debounceSeconds * 1000;
+      const windowMs = mailSettingsOf(inbox.settings).outbound.debounceSeconds * 1000;
       const now = clock.now();
       if (windowMs > 0) {
         const window = await store.rememberKey(`email:window:${n.agentId}:${conversation.id}`, message.id, now, now + windowMs);
@@ -108,7 +109,7 @@ export class OutboundEmail {
       }
       await this.deps.outbox.enqueue({
         kind: EMAIL_JOB, key: `email:notify:${n.agentId}:${message.id}`, queue: `email:${conversation.id}:agent:${n.agentId}`,
-        payload: { type: 'agent-notification', inboxId: inbox!.id, conversationId: conversation.id, agentId: n.agentId, fromSeq: message.seq, mailId: threading.messageIdFor(conversation.id, domain) } satisfies EmailJob,
+        payload: { type: 'agent-notification', inboxId: inbox.id, conversationId: conversation.id, agentId: n.agentId, fromSeq: message.seq, mailId: threading.messageIdFor(conversation.id, domain) } satisfies EmailJob,
         ...(windowMs > 0 ? { notBefore: now + windowMs } : {}),
       });
     }
