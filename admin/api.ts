@@ -254,6 +254,33 @@ export const assignConversation = (id: string, agentId: string | null) =>
 export const transferConversation = (id: string, departmentId: string | null) =>
   request<ConversationView>('POST', `/api/conversations/${enc(id)}/transfer`, { departmentId });
 
+// ---- email conversations started by an agent --------------------------------------------
+
+/** An inbox the signed-in agent may write from (enabled, with an SMTP server, in their departments). */
+export interface SendingInbox {
+  id: string;
+  name: string;
+  address: string;
+  siteId: string;
+  departmentId: string | null;
+}
+
+export interface StartEmailInput {
+  inboxId: string;
+  to: string;
+  name?: string | null;
+  subject: string;
+  text: string;
+  attachmentIds?: string[];
+  /** One per form submission: a retried request opens nothing new (200 with duplicate: true). */
+  clientId: string;
+}
+
+export const listSendingInboxes = () => request<SendingInbox[]>('GET', '/api/sending-inboxes');
+/** Opens an email conversation with any address; the first message goes out as an email (400 with details per field). */
+export const startEmailConversation = (body: StartEmailInput) =>
+  request<{ conversation: ConversationView; message: MessageView; duplicate: boolean }>('POST', '/api/conversations/email', body);
+
 export function uploadAttachment(file: File): Promise<AttachmentView> {
   const form = new FormData();
   form.append('file', file, file.name);

@@ -1,9 +1,10 @@
-// The inbox screen: filters and the conversation list on the left, the open
+// The inbox screen: "New email", filters and the conversation list on the left, the open
 // conversation (with the visitor's details) beside it.
 import { ConversationView } from '../conversation/ConversationView';
 import { ErrorBox } from '../components/ui';
 import { ConversationList } from './ConversationList';
 import { InboxFilters } from './InboxFilters';
+import { NewEmailButton } from './NewEmail';
 import { useInbox } from './useInbox';
 
 export function Inbox({ conversationId }: { conversationId: string | null }) {
@@ -12,7 +13,10 @@ export function Inbox({ conversationId }: { conversationId: string | null }) {
   return (
     <div class={conversationId ? 'inbox has-open' : 'inbox'}>
       <section class="list-pane" aria-labelledby="inbox-h">
-        <h1 id="inbox-h" class="pane-title">Inbox</h1>
+        <div class="pane-head">
+          <h1 id="inbox-h">Inbox</h1>
+          <NewEmailButton />
+        </div>
         <InboxFilters />
         <ErrorBox error={state.error} />
         <ConversationList items={state.items} openId={conversationId} loading={state.loading} />
