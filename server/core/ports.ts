@@ -111,6 +111,18 @@ export interface Store {
   readonly kind: 'sqlite' | 'mongo';
   close(): Promise<void>;
 
+  /**
+   * A unit of work: groups the writes made while `fn` runs (by fn and whatever it calls)
+   * into as few commits as the adapter can, and commits them before it resolves. Not a
+   * transaction for correctness: every write stays idempotent and safe to retry, writes
+   * made before fn throws are kept, not rolled back, and a crash inside loses only writes
+   * the caller has not acknowledged yet (a mail reader advances its watermark after the
+   * batch returns). Rejects when some of fn's writes could not be committed. Writes made
+   * meanwhile by others (an HTTP request, a widget message) are unaffected: committed
+   * before they are answered, as always. Batches nest (the inner one joins the outer).
+   */
+  batch<T>(fn: () => Promise<T>): Promise<T>;
+
   /** Small key/value settings (e.g. the installation's secret key metadata). */
   getSetting<T>(key: string): Promise<T | null>;
   setSetting<T>(key: string, value: T): Promise<void>;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Store } from '../../server/core/ports';
+import { batchContract } from './contract-batch';
 import { channelContract } from './contract-channels';
 import { conversationContract } from './contract-conversations';
 import { emailConversationContract } from './contract-email-conversations';
@@ -40,6 +41,7 @@ export function storeContract(name: string, open: OpenStore): void {
     channelContract(get);
     emailConversationContract(get);
     inboxContract(get);
+    batchContract(get);
   });
 }
 

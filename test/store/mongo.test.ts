@@ -273,7 +273,8 @@ function serialized(store: Store): Store {
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || prop === 'close') return value;
+      // A batch is a scope, not a call: serialized, it would wait for its own calls.
+      if (typeof value !== 'function' || prop === 'close' || prop === 'batch') return value;
       return (...args: unknown[]) => {
         const run = queue.then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
         queue = run.catch(() => undefined);

@@ -254,6 +254,66 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  it('batch: one transaction for the batch\'s writes, committed before it returns; others\' writes commit before they are answered', async () => {
+    const store = openSqliteStore(file);
+    const committed = (id: string) => inspect((db) => db.prepare('SELECT count(*) FROM messages WHERE id = ?').pluck().get(id)) === 1;
+    try {
+      await seedConversation(store, 1);
+      await seedConversation(store, 2);
+      let release: () => void = () => undefined;
+      const waiting = new Promise<void>((resolve) => (release = resolve));
+      const seen: Record<string, boolean> = {};
+      const batch = store.batch(async () => {
+        await store.appendMessage(newMessage('in1', 'c1'));
+        await store.appendMessage(newMessage('in2', 'c1'));
+        seen.grouped = !committed('in1') && !committed('in2');
+        await waiting;
+        await store.appendMessage(newMessage('in3', 'c1'));
+        seen.in3BeforeReturn = committed('in3');
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      // Another request meanwhile: durable when answered, taking the batch's writes so far with it.
+      await store.appendMessage(newMessage('out1', 'c2'));
+      await store.setSetting('k', 'v');
+      assert.ok(committed('out1'));
+      assert.equal(inspect((db) => db.prepare("SELECT value FROM settings WHERE key = 'k'").pluck().get()), '"v"');
+      assert.ok(committed('in2'));
+      release();
+      await batch;
+      assert.deepEqual(seen, { grouped: true, in3BeforeReturn: false });
+      assert.ok(committed('in3'), 'committed when the batch returns');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('batch: the write lock is let go while the batch waits, so another process can write', async () => {
+    const store = openSqliteStore(file);
+    try {
+      await seedConversation(store);
+      let release: () => void = () => undefined;
+      const waiting = new Promise<void>((resolve) => (release = resolve));
+      const batch = store.batch(async () => {
+        await store.appendMessage(newMessage('in1', 'c1'));
+        await waiting;
+        await store.appendMessage(newMessage('in2', 'c1'));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const other = new Database(file, { timeout: 0 });
+      try {
+        other.prepare("INSERT INTO settings (key, value) VALUES ('cli', '1')").run();
+      } finally {
+        other.close();
+      }
+      release();
+      await batch;
+      assert.deepEqual((await store.listMessages('c1', { limit: 10 })).map((m) => m.id), ['in1', 'in2']);
+      assert.equal(await store.getSetting('cli'), 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('works in memory', async () => {
     const store = openSqliteStore(':memory:');
     try {

@@ -9,6 +9,8 @@ const MAX_IDLE_MS = 5 * 60_000;
 /** No traffic for this long (IDLE keeps some) means the connection is dead. */
 const SOCKET_TIMEOUT_MS = 10 * 60_000;
 const FETCH_BATCH = 25;
+/** And at most this many bytes of sources per batch (one email at least): two batches are held at once. */
+const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
 const DAY_MS = 24 * 3600_000;
 /** Clock skew between Parley and the mail server tolerated when deciding what arrived after the inbox was added. */
 const ARRIVAL_MARGIN_MS = 60_000;
@@ -75,6 +77,11 @@ export interface ImapSessionHooks {
   prepare(mail: FetchedMail): void;
   /** Reads one email into the chat; true when it became (or already was) a message. */
   ingest(mail: FetchedMail): Promise<boolean>;
+  /**
+   * Runs the ingests of one fetched batch as a unit of work (Store.batch): their store
+   * writes commit together, before it resolves. Without it each write commits on its own.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
   /** Persists the watermark; called only after the batch's store writes. */
   advance(watermark: MailWatermark): Promise<void>;
   synced(): Promise<void>;
@@ -154,28 +161,33 @@ export async function runImapSession(inbox: Inbox, password: string, hooks: Imap
   if (!signal.aborted && failure) throw failure;
 }
 
+/** A UID to import and its size (RFC822.SIZE), which decides whether its source is fetched. */
+export interface NewMail {
+  uid: number;
+  size: number;
+}
+
 /** Imports what is above the watermark, advancing it batch by batch after the store writes. */
 async function syncFolder(client: ImapFlow, folder: string, hooks: ImapSessionHooks): Promise<void> {
   const mailbox = client.mailbox;
   if (!mailbox) throw new Error(`folder ${folder} is not open`);
   const uidValidity = String(mailbox.uidValidity);
   const wm = hooks.watermark();
-  let uids: number[];
   if (!wm || wm.folder !== folder) {
     // First read of this folder: mail that arrived since the inbox was added (also while
     // the login still failed) is imported; older mail is left alone (README, "Connecting
     // a mailbox"). SEARCH SINCE has day granularity: INTERNALDATE decides.
     const candidates = ((await client.search({ since: new Date(hooks.addedAt - DAY_MS) }, { uid: true })) || []).sort((a, b) => a - b);
-    const fresh: number[] = [];
+    const fresh: NewMail[] = [];
     if (candidates.length) {
-      for (const m of await client.fetchAll(candidates.join(','), { uid: true, internalDate: true }, { uid: true })) {
+      for (const m of await client.fetchAll(candidates.join(','), { uid: true, internalDate: true, size: true }, { uid: true })) {
         const arrived = m.internalDate ? new Date(m.internalDate).getTime() : 0;
-        if (arrived >= hooks.addedAt - ARRIVAL_MARGIN_MS) fresh.push(m.uid);
+        if (arrived >= hooks.addedAt - ARRIVAL_MARGIN_MS) fresh.push({ uid: m.uid, size: m.size ?? 0 });
       }
     }
-    fresh.sort((a, b) => a - b);
+    fresh.sort((a, b) => a.uid - b.uid);
     await importUids(client, folder, fresh, hooks, { folder, uidValidity, lastUid: 0 });
-    await hooks.advance({ folder, uidValidity, lastUid: Math.max(fresh.at(-1) ?? 0, mailbox.uidNext - 1) });
+    await hooks.advance({ folder, uidValidity, lastUid: Math.max(fresh.at(-1)?.uid ?? 0, mailbox.uidNext - 1) });
     return;
   }
   if (wm.uidValidity !== uidValidity) {
@@ -183,46 +195,105 @@ async function syncFolder(client: ImapFlow, folder: string, hooks: ImapSessionHo
     // since the last sync (a day of margin); emails already imported are recognised by
     // their Message-ID and not replayed.
     const since = new Date((hooks.lastSyncAt() ?? hooks.now()) - DAY_MS);
-    uids = ((await client.search({ since }, { uid: true })) || []).sort((a, b) => a - b);
-    await importUids(client, folder, uids, hooks, { folder, uidValidity, lastUid: 0 });
+    const uids = ((await client.search({ since }, { uid: true })) || []).sort((a, b) => a - b);
+    const wanted = new Set(uids);
+    const mails = uids.length ? await withSizes(client, `${uids[0]}:${uids.at(-1)}`, (uid) => wanted.has(uid)) : [];
+    await importUids(client, folder, mails, hooks, { folder, uidValidity, lastUid: 0 });
     await hooks.advance({ folder, uidValidity, lastUid: Math.max(uids.at(-1) ?? 0, mailbox.uidNext - 1) });
     return;
   }
+  if (!mailbox.exists) return;
   // `n:*` always matches the last message, even below n: filter.
-  uids = ((await client.search({ uid: `${wm.lastUid + 1}:*` }, { uid: true })) || []).filter((u) => u > wm.lastUid).sort((a, b) => a - b);
-  await importUids(client, folder, uids, hooks, wm);
+  await importUids(client, folder, await withSizes(client, `${wm.lastUid + 1}:*`, (uid) => uid > wm.lastUid), hooks, wm);
 }
 
-async function importUids(client: ImapFlow, folder: string, uids: number[], hooks: ImapSessionHooks, start: MailWatermark): Promise<void> {
+/**
+ * The UIDs of a range with their sizes, in one FETCH: a sync learns every size up front,
+ * so each batch then needs one FETCH of sources instead of one of sizes and one of sources.
+ */
+async function withSizes(client: ImapFlow, range: string, keep: (uid: number) => boolean): Promise<NewMail[]> {
+  const mails: NewMail[] = [];
+  for (const m of await client.fetchAll(range, { uid: true, size: true }, { uid: true })) {
+    if (keep(m.uid)) mails.push({ uid: m.uid, size: m.size ?? 0 });
+  }
+  return mails.sort((a, b) => a.uid - b.uid);
+}
+
+async function importUids(client: ImapFlow, folder: string, mails: NewMail[], hooks: ImapSessionHooks, start: MailWatermark): Promise<void> {
+  const unitOfWork = hooks.batch ?? (<T>(fn: () => Promise<T>) => fn());
+  const batches = fetchBatches(mails, hooks.maxEmailBytes);
+  // The next batch is fetched, and its parsing started, while this one is stored: the mail
+  // server, the parse worker and the main thread work at once instead of in turn.
+  const fetchAhead = (i: number): Promise<Map<number, FetchedMail>> | null => {
+    if (i >= batches.length) return null;
+    const fetched = fetchBatch(client, batches[i]!, hooks.maxEmailBytes).then((mails) => {
+      for (const mail of mails.values()) hooks.prepare(mail);
+      return mails;
+    });
+    fetched.catch(() => undefined); // awaited in its turn; not unhandled when an earlier batch fails first
+    return fetched;
+  };
+  let next = fetchAhead(0);
   let wm = start;
-  for (let i = 0; i < uids.length; i += FETCH_BATCH) {
-    const batch = uids.slice(i, i + FETCH_BATCH);
-    const sizes = new Map<number, number>();
-    for (const m of await client.fetchAll(batch.join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
-    const small = batch.filter((u) => sizes.has(u) && sizes.get(u)! <= hooks.maxEmailBytes);
-    const large = batch.filter((u) => sizes.has(u) && sizes.get(u)! > hooks.maxEmailBytes);
-    const fetched = new Map<number, FetchedMail>();
-    if (small.length) {
-      for (const m of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
-        if (m.source) fetched.set(m.uid, { uid: m.uid, raw: m.source, size: m.source.byteLength, headersOnly: false });
+  for (let i = 0; i < batches.length; i++) {
+    const batch = batches[i]!;
+    const fetched = (await next)!;
+    next = fetchAhead(i + 1);
+    // The batch's store writes commit before the mailbox is touched and the watermark moves.
+    const done = await unitOfWork(async () => {
+      const imported: number[] = [];
+      for (const { uid } of batch) {
+        const mail = fetched.get(uid);
+        if (!mail) continue; // expunged meanwhile
+        if (await hooks.ingest(mail)) imported.push(uid);
       }
-    }
-    if (large.length) {
-      for (const m of await client.fetchAll(large.join(','), { uid: true, headers: true }, { uid: true })) {
-        if (m.headers) fetched.set(m.uid, { uid: m.uid, raw: m.headers, size: sizes.get(m.uid)!, headersOnly: true });
-      }
-    }
-    for (const mail of fetched.values()) hooks.prepare(mail);
-    const done: number[] = [];
-    for (const uid of batch) {
-      const mail = fetched.get(uid);
-      if (!mail) continue; // expunged meanwhile
-      if (await hooks.ingest(mail)) done.push(uid);
-    }
+      return imported;
+    });
     await afterImport(client, done, hooks.settings);
-    wm = { ...wm, folder, lastUid: Math.max(wm.lastUid, ...batch) };
+    wm = { ...wm, folder, lastUid: Math.max(wm.lastUid, batch.at(-1)!.uid) };
     await hooks.advance(wm);
   }
+}
+
+/**
+ * Cuts the mail to import into fetch batches of at most FETCH_BATCH emails and
+ * FETCH_BATCH_BYTES of sources; an email over the size limit counts nothing (only its
+ * header is fetched).
+ */
+export function fetchBatches<M extends NewMail>(mails: M[], maxEmailBytes: number): M[][] {
+  const batches: M[][] = [];
+  let batch: M[] = [];
+  let bytes = 0;
+  for (const mail of mails) {
+    const size = mail.size > maxEmailBytes ? 0 : mail.size;
+    if (batch.length && (batch.length === FETCH_BATCH || bytes + size > FETCH_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(mail);
+    bytes += size;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+/** The sources of a batch in one FETCH; of an email over the size limit only the header (a FETCH of its own, rare). */
+async function fetchBatch(client: ImapFlow, batch: NewMail[], maxEmailBytes: number): Promise<Map<number, FetchedMail>> {
+  const small = batch.filter((m) => m.size <= maxEmailBytes).map((m) => m.uid);
+  const large = new Map(batch.filter((m) => m.size > maxEmailBytes).map((m) => [m.uid, m.size]));
+  const fetched = new Map<number, FetchedMail>();
+  if (small.length) {
+    for (const m of await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true })) {
+      if (m.source) fetched.set(m.uid, { uid: m.uid, raw: m.source, size: m.source.byteLength, headersOnly: false });
+    }
+  }
+  if (large.size) {
+    for (const m of await client.fetchAll([...large.keys()].join(','), { uid: true, headers: true }, { uid: true })) {
+      if (m.headers) fetched.set(m.uid, { uid: m.uid, raw: m.headers, size: large.get(m.uid)!, headersOnly: true });
+    }
+  }
+  return fetched;
 }
 
 async function afterImport(client: ImapFlow, uids: number[], settings: InboxSettings): Promise<void> {

@@ -79,6 +79,11 @@ export class MongoStore implements Store {
     await this.connection.close();
   }
 
+  /** Runs fn as is: every write here is its own acknowledged single-document operation already. */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   // --- settings (stored as JSON text, so any value round-trips as it does in SQLite) ---
 
   async getSetting<T>(key: string): Promise<T | null> {

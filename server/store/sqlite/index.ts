@@ -24,6 +24,7 @@ import {
 } from './rows';
 import { prepareStatements, type Statements } from './statements';
 import { SqliteOutbox } from './outbox';
+import { WriteBatches } from './batch';
 import { immediate } from './tx';
 import { pageFrom } from '../page';
 
@@ -53,11 +54,14 @@ export class SqliteStore implements Store {
   private readonly outbox: SqliteOutbox;
   private readonly channels: SqliteChannels;
   private readonly inboxes: SqliteInboxes;
+  private readonly batches: WriteBatches;
   /** listConversations statements, keyed by SQL text (one per combination of filters). */
   private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.db = db;
+    // First: it guards every write statement prepared after it (batch.ts).
+    this.batches = new WriteBatches(db);
     this.s = prepareStatements(db);
     this.outbox = new SqliteOutbox(db);
     this.channels = new SqliteChannels(db);
@@ -71,9 +75,15 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.batches.commit();
     // Lets SQLite refresh its planner statistics where they are stale; cheap at shutdown.
     this.db.pragma('optimize');
     this.db.close();
+  }
+
+  /** Store.batch: the writes of fn share transactions (batch.ts). */
+  batch<T>(fn: () => Promise<T>): Promise<T> {
+    return this.batches.run(fn);
   }
 
   // --- settings ---
@@ -425,7 +435,18 @@ export class SqliteStore implements Store {
     });
   };
 
+  /** Inside a Store.batch: the batch's commit is the group commit, so the message goes in at once, in a savepoint. */
+  private readonly appendInBatchTx = this.write(this.appendOne);
+
   appendMessage(msg: NewMessage): Promise<{ message: Message; created: boolean } | null> {
+    if (this.batches.inside()) {
+      try {
+        return Promise.resolve(this.appendInBatchTx(msg));
+      } catch (err) {
+        const key = duplicateKeyOf(err);
+        return Promise.reject(key ? new DuplicateKeyError(key) : err);
+      }
+    }
     return new Promise((resolve, reject) => {
       if (this.pendingAppends.push({ msg, resolve, reject }) === 1) setImmediate(this.flushAppends);
     });
