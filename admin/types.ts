@@ -7,3 +7,4 @@ export type {
 export type { AgentClientEvents, AgentServerEvents, SendAck, SendPayload } from '../server/transport/realtime/events';
 export type { FieldRule, HeaderFilter, MailPreset, MailProtocol, MailSecurity } from '../server/core/types';
 export type { Preset } from '../server/channels/email/presets';
+export type { OutboxDeliveryView, OutboxEmailAbout } from '../server/transport/http/routes/outbox';

@@ -1,10 +1,13 @@
-// The outbox as admins see it: deliveries (webhook calls, messenger replies) by status,
-// with the receiver's reason for the dead ones and a Retry once the cause is fixed.
+// The outbox as admins see it: deliveries (webhook calls, messenger replies, emails) by
+// status, with the receiver's reason for the dead ones and a Retry once the cause is fixed.
+// An email says what it is (a notification to an agent, a reply to the visitor), from
+// which inbox, and links to its conversation.
 import { useEffect, useState } from 'preact/hooks';
 import { errorOf, listOutbox, retryOutbox, type OutboxStatus } from '../api';
 import { ErrorBox, Notice, inputValue, useAction } from '../components/ui';
 import { fullTime } from '../lib/format';
-import type { ErrorBody, OutboxJobView } from '../types';
+import { hrefOf } from '../state/route';
+import type { ErrorBody, OutboxDeliveryView, OutboxEmailAbout, OutboxJobView } from '../types';
 
 const STATUSES: { status: OutboxStatus; label: string; empty: string }[] = [
   { status: 'dead', label: 'Failed (dead)', empty: 'No failed deliveries.' },
@@ -43,7 +46,7 @@ export function Deliveries() {
     <section class="card" aria-labelledby="deliveries-h">
       <h2 id="deliveries-h">Deliveries</h2>
       <p class="muted">
-        What Parley sends out (webhook calls, replies to messengers). A delivery the receiver refused for good, or that kept
+        What Parley sends out (webhook calls, replies to messengers, emails). A delivery the receiver refused for good, or that kept
         failing, is dead: fix the cause, then retry it.
       </p>
       <div class="delivery-filter">
@@ -64,8 +67,28 @@ export function Deliveries() {
   );
 }
 
+/** The list answers with what an email job is about; the shared view type does not carry it yet. */
+const emailOf = (job: OutboxJobView): OutboxEmailAbout | undefined => (job as OutboxDeliveryView).email;
+
+function emailTitle(e: OutboxEmailAbout): string {
+  if (e.type === 'visitor-reply') return 'Email: reply to visitor';
+  return `Email: notification to agent ${e.agent?.name ?? '(deleted)'}`;
+}
+
+function DeliveryTitle({ job }: { job: OutboxJobView }) {
+  const email = emailOf(job);
+  if (!email) return <><strong data-testid="delivery-kind">{job.kind}</strong> <span class="muted small">to {job.queue}</span></>;
+  return (
+    <>
+      <strong data-testid="delivery-kind" data-kind={job.kind}>{emailTitle(email)}</strong>{' '}
+      <span class="muted small">{email.inbox ? `from ${email.inbox.name} <${email.inbox.address}>` : 'from a deleted inbox'}</span>
+    </>
+  );
+}
+
 function DeliveryRow({ job, onChanged }: { job: OutboxJobView; onChanged: (job: OutboxJobView) => void }) {
   const retry = useAction();
+  const email = emailOf(job);
   const [notice, setNotice] = useState<string | null>(null);
 
   const send = async () => {
@@ -80,7 +103,7 @@ function DeliveryRow({ job, onChanged }: { job: OutboxJobView; onChanged: (job: 
   return (
     <li class="row delivery-row" data-testid="delivery-row" data-id={job.id} data-status={job.status}>
       <div class="row-head">
-        <span class="row-main"><strong data-testid="delivery-kind">{job.kind}</strong> <span class="muted small">to {job.queue}</span></span>
+        <span class="row-main"><DeliveryTitle job={job} /></span>
         <span class={`status-badge ob-${job.status}`} data-testid="delivery-state">{STATUS_LABEL[job.status]}</span>
         {job.status === 'dead' ? (
           <span class="row-actions">
@@ -91,6 +114,14 @@ function DeliveryRow({ job, onChanged }: { job: OutboxJobView; onChanged: (job: 
         ) : null}
       </div>
       <dl class="facts messenger-facts">
+        {email ? (
+          <>
+            <dt>Conversation</dt>
+            <dd class="delivery-about">
+              <a href={hrefOf({ view: 'inbox', conversationId: email.conversationId })} data-testid="delivery-conversation">Open the conversation</a>
+            </dd>
+          </>
+        ) : null}
         <dt>Key</dt>
         <dd class="url">{job.key}</dd>
         <dt>Attempts</dt>

@@ -17,7 +17,7 @@ import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot'
 import { PASSWORD, mailSuiteSkip, messagesOf, startHarness, type Harness } from '../helpers/inbox';
 import { replyTo, waitForMail, type Received } from '../helpers/mailbox';
 import { waitFor } from '../helpers/receiver';
-import { createAgent } from '../helpers/server';
+import { ADMIN, createAgent } from '../helpers/server';
 import { startSmtp, type SmtpServer } from '../helpers/smtp';
 
 const MAIL_PASS = 'mailbox pass';
@@ -154,6 +154,27 @@ if (skip || !probe) {
       // Ann was online in the dashboard: still one notification.
       await outboxIdle();
       assert.equal(await dovecot.count(ann.user), 1);
+    });
+
+    it('Settings → Deliveries tells the emails apart: a notification to Ann, a reply to the visitor, each with its conversation', async () => {
+      const admin = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+      await signInToDashboard(admin, h.server.url, 'admin@example.test', ADMIN.password); // the address given in before()
+      await admin.locator('[data-testid=nav-settings]').click();
+      await admin.locator('[data-testid=nav-deliveries]').click();
+      await admin.locator('[data-testid=delivery-status]').selectOption('sent');
+      const rows = admin.locator('[data-testid=delivery-row][data-status=sent]');
+      const toAnn = rows.filter({ has: admin.locator('[data-testid=delivery-kind]', { hasText: /^Email: notification to agent Ann$/ }) });
+      const toCarla = rows.filter({ has: admin.locator('[data-testid=delivery-kind]', { hasText: /^Email: reply to visitor$/ }) });
+      await toAnn.first().waitFor();
+      assert.equal(await toAnn.count(), 1);
+      assert.equal(await toCarla.count(), 1);
+      for (const row of [toAnn, toCarla]) {
+        assert.match((await row.textContent()) ?? '', new RegExp(`from Support <${h.address}>`));
+        assert.equal(await row.locator('[data-testid=delivery-conversation]').getAttribute('href'), `#/inbox/${conversationId}`);
+      }
+      await admin.screenshot({ path: join(shotsDir, 'email-e2e-deliveries.png'), fullPage: true });
+      await toAnn.locator('[data-testid=delivery-conversation]').click();
+      await admin.locator(`[data-testid=conv-view][data-id="${conversationId}"] [data-testid=message-text]`, { hasText: 'Great, thank you!' }).waitFor();
     });
   });
 }

@@ -2,7 +2,8 @@
 // starts a conversation by email with an attachment; the server's validation message shows
 // beside the field; a submission whose answer was lost is sent again with the same client
 // id and opens nothing new; the customer's mailbox (Dovecot, through smtp-server) gets
-// one email with the attachment. An agent who may write from no inbox sees no button.
+// one email with the attachment. An agent who may write from no inbox sees no button. A
+// reply the SMTP server refuses shows in Settings → Deliveries as an email, and Retry sends it.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot'
 import { PASSWORD, conversations, mailSuiteSkip, messagesOf, startHarness, type Harness } from '../helpers/inbox';
 import { waitForMail } from '../helpers/mailbox';
 import { waitFor } from '../helpers/receiver';
-import { createAgent } from '../helpers/server';
+import { ADMIN, createAgent } from '../helpers/server';
 import { startSmtp, type SmtpServer } from '../helpers/smtp';
 
 const MAIL_PASS = 'mailbox pass';
@@ -137,6 +138,35 @@ if (skip || !probe) {
       assert.equal(mail!.mail.attachments[0]!.content.toString(), QUOTE);
       await waitFor(async () => (await h.server.deps.store.listJobs({ status: 'pending', kind: 'email' }, 1)).length === 0, 20_000, 'no email waiting in the outbox');
       assert.equal(await dovecot.count('erin'), 1);
+    });
+
+    it('a reply the SMTP server refuses is a dead "Email: reply to visitor" in Deliveries, with the reason; Retry sends it', async () => {
+      const [conv] = await conversations(h);
+      smtpOut.failNext(550, '5.1.1 Mailbox unavailable');
+      const view = page.locator(`[data-testid=conv-view][data-id="${conv!.id}"]`);
+      await view.locator('[data-testid=reply-input]').fill('Did you get the quote?');
+      await view.locator('[data-testid=reply-send]').click();
+      await waitFor(async () => (await h.server.deps.store.listJobs({ status: 'dead', kind: 'email' }, 5)).length === 1, 20_000, 'a dead email');
+
+      const admin = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+      await signInToDashboard(admin, h.server.url, ADMIN.email, ADMIN.password);
+      await admin.locator('[data-testid=nav-settings]').click();
+      await admin.locator('[data-testid=nav-deliveries]').click();
+      const row = admin.locator('[data-testid=delivery-row][data-status=dead]');
+      await row.waitFor();
+      assert.equal(await row.count(), 1);
+      assert.equal(await row.locator('[data-testid=delivery-kind]').textContent(), 'Email: reply to visitor');
+      assert.match((await row.textContent()) ?? '', new RegExp(`from Support <${h.address}>`));
+      assert.match((await row.locator('[data-testid=delivery-error]').textContent()) ?? '', /550 5\.1\.1 Mailbox unavailable/);
+      assert.equal(await row.locator('[data-testid=delivery-conversation]').getAttribute('href'), `#/inbox/${conv!.id}`);
+      await admin.screenshot({ path: join(shotsDir, 'deliveries-dead-email.png'), fullPage: true });
+      await row.locator('[data-testid=delivery-retry]').click();
+      const retried = admin.locator('[data-testid=delivery-row][data-status=pending]');
+      await retried.waitFor();
+      assert.equal(await retried.locator('[data-testid=delivery-kind]').textContent(), 'Email: reply to visitor', 'the retried row keeps its label');
+      const mails = await waitForMail(dovecot, 'erin', MAIL_PASS, 2);
+      assert.match(mails[1]!.mail.text!, /Did you get the quote\?/);
+      await admin.context().close();
     });
   });
 }
