@@ -7,7 +7,7 @@ import { errorOf, listOutbox, retryOutbox, type OutboxStatus } from '../api';
 import { ErrorBox, Notice, inputValue, useAction } from '../components/ui';
 import { fullTime } from '../lib/format';
 import { hrefOf } from '../state/route';
-import type { ErrorBody, OutboxDeliveryView, OutboxEmailAbout, OutboxJobView } from '../types';
+import type { ErrorBody, OutboxEmailAbout, OutboxJobView } from '../types';
 
 const STATUSES: { status: OutboxStatus; label: string; empty: string }[] = [
   { status: 'dead', label: 'Failed (dead)', empty: 'No failed deliveries.' },
@@ -68,7 +68,7 @@ export function Deliveries() {
 }
 
 /** The list answers with what an email job is about; the shared view type does not carry it yet. */
-const emailOf = (job: OutboxJobView): OutboxEmailAbout | undefined => (job as OutboxDeliveryView).email;
+const emailOf = (job: OutboxJobView): OutboxEmailAbout | undefined => job.email;
 
 function emailTitle(e: OutboxEmailAbout): string {
   if (e.type === 'visitor-reply') return 'Email: reply to visitor';

@@ -125,6 +125,19 @@ export interface OutboxJobView {
   lastError: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Email jobs: what they are about. */
+  email?: OutboxEmailAbout;
+}
+
+/** What an email job is about, for people: names and ids, never addresses or bodies. */
+export interface OutboxEmailAbout {
+  type: 'agent-notification' | 'visitor-reply';
+  conversationId: string;
+  inboxId: string;
+  /** Null when the inbox was deleted since. */
+  inbox: { name: string; address: string } | null;
+  /** The notified agent (agent notifications); name null when the agent was deleted since. */
+  agent: { id: string; name: string | null } | null;
 }
 
 /** A messenger channel as admins see it: never its confirmation code. */

@@ -381,6 +381,13 @@ describe('outbound email (smtp-server relaying into Dovecot)', { concurrency: fa
       const bad = await w.agents.ann!.client.post('/api/conversations/email', { ...body, to: 'not an address', clientId: crypto.randomUUID() });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.body), /valid email address/);
+      // Refused requests leave nothing behind: no empty conversation.
+      const before = (await conversations(w.h)).length;
+      const empty = await w.agents.ann!.client.post('/api/conversations/email', { ...body, text: '  ', attachmentIds: [], clientId: crypto.randomUUID() });
+      assert.equal(empty.status, 400);
+      const taken = await w.agents.ann!.client.post('/api/conversations/email', { ...body, clientId: crypto.randomUUID() });
+      assert.equal(taken.status, 409, 'an attachment already sent in another conversation');
+      assert.equal((await conversations(w.h)).length, before);
       await outboxIdle(w);
       assert.equal(await dovecot.count(erin.user), 1, 'the retried request sent twice');
     } finally {

@@ -151,9 +151,21 @@ export class OutboundEmail {
       throw new ParleyError('VALIDATION_FAILED', [{ path: 'inboxId', message: `The inbox ${inbox.address} has no SMTP server: add one in its settings first.` }]);
     }
     if (!inbox.enabled) throw new ParleyError('INBOX_DISABLED');
-    const visitor = await ingest.visitorFor(inbox, { name: input.name ?? '', address: input.to.toLowerCase() });
+    const to = input.to.toLowerCase();
+    // The same request (client id and recipient) makes the same conversation.
+    const conversationId = derivedId(`email-start:${agent.id}:${input.clientId}:${to}`);
+    // Refuse a message that cannot be sent before anything is created: no empty conversations.
+    if (!input.text.trim() && !input.attachmentIds?.length) {
+      throw new ParleyError('VALIDATION_FAILED', [{ path: 'text', message: 'Write a message or attach a file.' }]);
+    }
+    for (const id of input.attachmentIds ?? []) {
+      const att = await store.getAttachment(id);
+      const usable = att && att.uploaderKind === 'agent' && att.uploaderId === agent.id && (att.messageId === null || att.conversationId === conversationId);
+      if (!usable) throw new ParleyError('ATTACHMENT_UNAVAILABLE');
+    }
+    const visitor = await ingest.visitorFor(inbox, { name: input.name ?? '', address: to });
     const { conversation } = await this.deps.conversations.open({
-      id: derivedId(`email-start:${agent.id}:${input.clientId}`), siteId: inbox.siteId, visitorId: visitor.id,
+      id: conversationId, siteId: inbox.siteId, visitorId: visitor.id,
       name: input.subject, channel: 'email', departmentId: inbox.departmentId, inboxId: inbox.id, status: 'open',
     });
     return this.deps.conversations.replyAsAgent(agent, conversation.id, { clientId: input.clientId, text: input.text, attachmentIds: input.attachmentIds });

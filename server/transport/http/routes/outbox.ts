@@ -10,26 +10,13 @@ import { EMAIL_JOB } from '../../../channels/email/outbound';
 import type { Deps } from '../../../deps';
 import { requireAdmin, requireAgent } from '../auth';
 import { parse } from '../validate';
-import type { OutboxJobView } from '../../views';
+import type { OutboxEmailAbout, OutboxJobView } from '../../views';
 
 const listQuery = z.object({
   status: z.enum(['pending', 'sent', 'dead']).optional(),
   kind: z.string().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-
-/** What an email job is about, for people: names and ids, never addresses or bodies. */
-export interface OutboxEmailAbout {
-  type: 'agent-notification' | 'visitor-reply';
-  conversationId: string;
-  inboxId: string;
-  /** Null when the inbox was deleted since. */
-  inbox: { name: string; address: string } | null;
-  /** The notified agent (agent notifications); name null when the agent was deleted since. */
-  agent: { id: string; name: string | null } | null;
-}
-
-export type OutboxDeliveryView = OutboxJobView & { email?: OutboxEmailAbout };
 
 interface EmailPayload {
   type: OutboxEmailAbout['type'];
@@ -45,7 +32,7 @@ export function jobView(job: OutboxJob): OutboxJobView {
 }
 
 /** The envelope, and for email jobs what they are about, with names looked up once per list. */
-async function describe(deps: Deps, jobs: OutboxJob[]): Promise<OutboxDeliveryView[]> {
+async function describe(deps: Deps, jobs: OutboxJob[]): Promise<OutboxJobView[]> {
   if (!jobs.some((j) => j.kind === EMAIL_JOB)) return jobs.map(jobView);
   const [agents, inboxes] = await Promise.all([deps.store.listAgents(), deps.store.listInboxes()]);
   const agentName = new Map(agents.map((a) => [a.id, a.name]));
