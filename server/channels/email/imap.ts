@@ -11,6 +11,8 @@ const SOCKET_TIMEOUT_MS = 10 * 60_000;
 const FETCH_BATCH = 25;
 /** And at most this many bytes of sources per batch (one email at least): two batches are held at once. */
 const FETCH_BATCH_BYTES = 16 * 1024 * 1024;
+/** UIDs whose sizes are read with one FETCH (about ten batches' worth). */
+const SIZES_CHUNK = 250;
 const DAY_MS = 24 * 3600_000;
 /** Clock skew between Parley and the mail server tolerated when deciding what arrived after the inbox was added. */
 const ARRIVAL_MARGIN_MS = 60_000;
@@ -173,21 +175,22 @@ async function syncFolder(client: ImapFlow, folder: string, hooks: ImapSessionHo
   if (!mailbox) throw new Error(`folder ${folder} is not open`);
   const uidValidity = String(mailbox.uidValidity);
   const wm = hooks.watermark();
+  let uids: number[];
   if (!wm || wm.folder !== folder) {
     // First read of this folder: mail that arrived since the inbox was added (also while
     // the login still failed) is imported; older mail is left alone (README, "Connecting
     // a mailbox"). SEARCH SINCE has day granularity: INTERNALDATE decides.
     const candidates = ((await client.search({ since: new Date(hooks.addedAt - DAY_MS) }, { uid: true })) || []).sort((a, b) => a - b);
-    const fresh: NewMail[] = [];
+    const fresh: number[] = [];
     if (candidates.length) {
-      for (const m of await client.fetchAll(candidates.join(','), { uid: true, internalDate: true, size: true }, { uid: true })) {
+      for (const m of await client.fetchAll(candidates.join(','), { uid: true, internalDate: true }, { uid: true })) {
         const arrived = m.internalDate ? new Date(m.internalDate).getTime() : 0;
-        if (arrived >= hooks.addedAt - ARRIVAL_MARGIN_MS) fresh.push({ uid: m.uid, size: m.size ?? 0 });
+        if (arrived >= hooks.addedAt - ARRIVAL_MARGIN_MS) fresh.push(m.uid);
       }
     }
-    fresh.sort((a, b) => a.uid - b.uid);
+    fresh.sort((a, b) => a - b);
     await importUids(client, folder, fresh, hooks, { folder, uidValidity, lastUid: 0 });
-    await hooks.advance({ folder, uidValidity, lastUid: Math.max(fresh.at(-1)?.uid ?? 0, mailbox.uidNext - 1) });
+    await hooks.advance({ folder, uidValidity, lastUid: Math.max(fresh.at(-1) ?? 0, mailbox.uidNext - 1) });
     return;
   }
   if (wm.uidValidity !== uidValidity) {
@@ -195,50 +198,39 @@ async function syncFolder(client: ImapFlow, folder: string, hooks: ImapSessionHo
     // since the last sync (a day of margin); emails already imported are recognised by
     // their Message-ID and not replayed.
     const since = new Date((hooks.lastSyncAt() ?? hooks.now()) - DAY_MS);
-    const uids = ((await client.search({ since }, { uid: true })) || []).sort((a, b) => a - b);
-    const wanted = new Set(uids);
-    const mails = uids.length ? await withSizes(client, `${uids[0]}:${uids.at(-1)}`, (uid) => wanted.has(uid)) : [];
-    await importUids(client, folder, mails, hooks, { folder, uidValidity, lastUid: 0 });
+    uids = ((await client.search({ since }, { uid: true })) || []).sort((a, b) => a - b);
+    await importUids(client, folder, uids, hooks, { folder, uidValidity, lastUid: 0 });
     await hooks.advance({ folder, uidValidity, lastUid: Math.max(uids.at(-1) ?? 0, mailbox.uidNext - 1) });
     return;
   }
-  if (!mailbox.exists) return;
   // `n:*` always matches the last message, even below n: filter.
-  await importUids(client, folder, await withSizes(client, `${wm.lastUid + 1}:*`, (uid) => uid > wm.lastUid), hooks, wm);
+  uids = ((await client.search({ uid: `${wm.lastUid + 1}:*` }, { uid: true })) || []).filter((u) => u > wm.lastUid).sort((a, b) => a - b);
+  await importUids(client, folder, uids, hooks, wm);
 }
 
-/**
- * The UIDs of a range with their sizes, in one FETCH: a sync learns every size up front,
- * so each batch then needs one FETCH of sources instead of one of sizes and one of sources.
- */
-async function withSizes(client: ImapFlow, range: string, keep: (uid: number) => boolean): Promise<NewMail[]> {
-  const mails: NewMail[] = [];
-  for (const m of await client.fetchAll(range, { uid: true, size: true }, { uid: true })) {
-    if (keep(m.uid)) mails.push({ uid: m.uid, size: m.size ?? 0 });
-  }
-  return mails.sort((a, b) => a.uid - b.uid);
-}
-
-async function importUids(client: ImapFlow, folder: string, mails: NewMail[], hooks: ImapSessionHooks, start: MailWatermark): Promise<void> {
+async function importUids(client: ImapFlow, folder: string, uids: number[], hooks: ImapSessionHooks, start: MailWatermark): Promise<void> {
   const unitOfWork = hooks.batch ?? (<T>(fn: () => Promise<T>) => fn());
-  const batches = fetchBatches(mails, hooks.maxEmailBytes);
+  const plan = fetchPlan(client, uids, hooks.maxEmailBytes);
   // The next batch is fetched, and its parsing started, while this one is stored: the mail
   // server, the parse worker and the main thread work at once instead of in turn.
-  const fetchAhead = (i: number): Promise<Map<number, FetchedMail>> | null => {
-    if (i >= batches.length) return null;
-    const fetched = fetchBatch(client, batches[i]!, hooks.maxEmailBytes).then((mails) => {
-      for (const mail of mails.values()) hooks.prepare(mail);
-      return mails;
-    });
-    fetched.catch(() => undefined); // awaited in its turn; not unhandled when an earlier batch fails first
-    return fetched;
+  const fetchAhead = () => {
+    const ahead = (async () => {
+      const { value: batch } = await plan.next();
+      if (!batch) return null;
+      const fetched = await fetchBatch(client, batch, hooks.maxEmailBytes);
+      for (const mail of fetched.values()) hooks.prepare(mail);
+      return { batch, fetched };
+    })();
+    ahead.catch(() => undefined); // awaited in its turn; not unhandled when the batch before it fails
+    return ahead;
   };
-  let next = fetchAhead(0);
+  let next = fetchAhead();
   let wm = start;
-  for (let i = 0; i < batches.length; i++) {
-    const batch = batches[i]!;
-    const fetched = (await next)!;
-    next = fetchAhead(i + 1);
+  for (;;) {
+    const current = await next;
+    if (!current) return;
+    next = fetchAhead();
+    const { batch, fetched } = current;
     // The batch's store writes commit before the mailbox is touched and the watermark moves.
     const done = await unitOfWork(async () => {
       const imported: number[] = [];
@@ -252,6 +244,21 @@ async function importUids(client: ImapFlow, folder: string, mails: NewMail[], ho
     await afterImport(client, done, hooks.settings);
     wm = { ...wm, folder, lastUid: Math.max(wm.lastUid, batch.at(-1)!.uid) };
     await hooks.advance(wm);
+  }
+}
+
+/**
+ * The fetch batches of `uids`, their sizes read SIZES_CHUNK at a time: one FETCH of sizes
+ * serves several batches (instead of one per batch), and imapflow never parses thousands
+ * of responses in one go (2,000 take it about 80 ms without yielding).
+ */
+async function* fetchPlan(client: ImapFlow, uids: number[], maxEmailBytes: number): AsyncGenerator<NewMail[], void> {
+  for (let i = 0; i < uids.length; i += SIZES_CHUNK) {
+    const mails: NewMail[] = [];
+    for (const m of await client.fetchAll(uids.slice(i, i + SIZES_CHUNK).join(','), { uid: true, size: true }, { uid: true })) {
+      mails.push({ uid: m.uid, size: m.size ?? 0 });
+    }
+    yield* fetchBatches(mails.sort((a, b) => a.uid - b.uid), maxEmailBytes);
   }
 }
 
