@@ -37,6 +37,8 @@ export class Outbox {
   private timer?: ReturnType<typeof setTimeout>;
   private running?: Promise<void>;
   private stopped = true;
+  /** Kicked while a round ran: the next round starts without waiting pollMs. */
+  private again = false;
   private readonly opts: Required<OutboxOptions>;
 
   constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger }, opts: OutboxOptions) {
@@ -59,9 +61,13 @@ export class Outbox {
     this.kick();
   }
 
-  /** Runs a round soon (now, unless one is running). */
+  /** Runs a round soon: now, or right after the one running (which may have just found nothing to claim). */
   kick(): void {
     if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.round(), 0);
   }
@@ -79,19 +85,43 @@ export class Outbox {
       .catch((err) => this.deps.logger.error({ err }, 'outbox round failed'))
       .finally(() => {
         this.running = undefined;
-        if (!this.stopped) this.timer = setTimeout(() => void this.round(), this.opts.pollMs);
+        const delay = this.again ? 0 : this.opts.pollMs;
+        this.again = false;
+        if (!this.stopped) this.timer = setTimeout(() => void this.round(), delay);
       });
     await this.running;
   }
 
-  /** While this node holds the lease, claims and delivers due jobs until none are left. */
+  /**
+   * While this node holds the lease, delivers due jobs until none are left, up to
+   * `concurrency` at a time. It claims again as soon as half the slots are free instead of
+   * waiting for a whole batch: waiting for the slowest of a batch left the CPU idle while the
+   * SMTP pool sent, and the pool idle while the next batch's emails were built.
+   */
   private async work(): Promise<void> {
-    const { store, clock } = this.deps;
+    const { store, clock, logger } = this.deps;
     const { node, leaseMs, lockMs, concurrency } = this.opts;
-    while (!this.stopped && (await store.acquireLease(OUTBOX_LEASE, node, clock.now(), leaseMs))) {
-      const jobs = await store.claimJobs(node, clock.now(), lockMs, concurrency);
-      if (jobs.length === 0) return;
-      await Promise.all(jobs.map((job) => this.deliver(job)));
+    const inFlight = new Set<Promise<void>>();
+    const refillAt = Math.ceil(concurrency / 2);
+    try {
+      while (!this.stopped) {
+        const free = concurrency - inFlight.size;
+        if (free >= refillAt) {
+          if (!(await store.acquireLease(OUTBOX_LEASE, node, clock.now(), leaseMs))) return;
+          for (const job of await store.claimJobs(node, clock.now(), lockMs, free)) {
+            // deliver() settles every job itself; a store failure while it does leaves the
+            // claim to expire, and the job is delivered again after lockMs.
+            const delivery: Promise<void> = this.deliver(job)
+              .catch((err) => logger.error({ err, jobId: job.id }, 'outbox: recording a delivery failed'))
+              .finally(() => inFlight.delete(delivery));
+            inFlight.add(delivery);
+          }
+        }
+        if (inFlight.size === 0) return;
+        await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.all(inFlight);
     }
   }
 

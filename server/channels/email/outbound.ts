@@ -206,13 +206,17 @@ export class OutboundEmail {
   private async checkRecipient(to: string, automatic: boolean): Promise<void> {
     const { store, clock, brakePerHour } = this.deps;
     const now = clock.now();
-    if ((await store.knownKeys([bouncedKey(to)], now)).size > 0) throw new DeliveryError(`not sent: ${to} bounced earlier`, true);
     // N slots per address, each a remembered key that expires an hour after it was taken:
     // a sliding window that needs nothing but rememberKey's atomic "create unless live".
     const slots = Array.from({ length: brakePerHour }, (_, i) => `email:brake:${to.toLowerCase()}:${i}`);
-    const taken = await store.knownKeys(slots, now);
-    for (const slot of slots) {
-      if (taken.has(slot)) continue;
+    const known = await store.knownKeys([bouncedKey(to), ...slots], now);
+    if (known.has(bouncedKey(to))) throw new DeliveryError(`not sent: ${to} bounced earlier`, true);
+    // The free slots from a random one on: emails to one address delivered at once (an
+    // agent notified of several conversations) would otherwise all race for the same slot,
+    // and each loser try the next.
+    const free = slots.filter((slot) => !known.has(slot));
+    const start = Math.floor(Math.random() * free.length);
+    for (const slot of [...free.slice(start), ...free.slice(0, start)]) {
       if ((await store.rememberKey(slot, '1', now, now + HOUR_MS)).created) return;
     }
     const message = `loop brake: ${brakePerHour} emails to ${to} in the last hour`;
