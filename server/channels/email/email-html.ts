@@ -1,7 +1,7 @@
 // The HTML around a rendered template: the sanitizer that stands between an admin's
 // template and a recipient's mail client, the branded layout, and the plain-text part.
 // Pure: no I/O (juice only inlines the <style> block given here; it fetches nothing).
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import juice from 'juice';
 import sanitizeHtml from 'sanitize-html';
 import type { MailBranding } from '../../core/types';
@@ -115,16 +115,19 @@ export function layoutHtml(layout: Layout): string {
   return juice(html, { removeStyleTags: true, preserveMediaQueries: false, applyWidthAttributes: false, applyHeightAttributes: false });
 }
 
+// Compiled once: building html-to-text's converter costs more than most conversions.
+const toText = compile({
+  wordwrap: 78,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    { selector: 'a', options: { linkBrackets: ['[', ']'], hideLinkHrefIfSameAsText: true } },
+    ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+  ],
+});
+
 /** The plain-text part: the delimiter, the body as text (links as "text [url]", no images), the signature after "-- ". */
 export function textPart(layout: Layout): string {
-  const body = convert(layout.body, {
-    wordwrap: 78,
-    selectors: [
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { linkBrackets: ['[', ']'], hideLinkHrefIfSameAsText: true } },
-      ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
-    ],
-  }).trim();
+  const body = toText(layout.body).trim();
   const signature = layout.branding.signature.trim().replace(/\r\n|\r/g, '\n');
   return [layout.delimiter, body, signature ? `-- \n${signature}` : null].filter((part) => part).join('\n\n') + '\n';
 }
