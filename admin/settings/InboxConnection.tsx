@@ -132,17 +132,10 @@ function AdvancedConnection({ form, setForm, byField }: PartProps) {
           <input name="port" type="number" min={1} max={65535} value={form.port}
             onInput={(e) => setForm({ ...form, port: inputValue(e) }, { connection: true })} aria-invalid={byField.port ? true : undefined} />
         </Field>
-        <Field label="Security" error={byField.security}>
-          <select name="security" value={form.security} onChange={(e) => setForm(withSecurity(form, inputValue(e) as MailSecurity), { connection: true })}>
-            <option value="tls">TLS</option>
-            <option value="starttls">STARTTLS</option>
-            <option value="none">None (unencrypted)</option>
-          </select>
-        </Field>
+        <SecurityField label="Security" name="security" value={form.security} error={byField.security}
+          onChange={(security) => setForm(withSecurity(form, security), { connection: true })} />
       </div>
-      {form.security === 'none' ? (
-        <p class="warning" data-testid="inbox-plaintext-warning">Without encryption the password and the mail cross the network readable by anyone on the way. Use it only on a trusted network.</p>
-      ) : null}
+      {form.security === 'none' ? <PlaintextWarning testId="inbox-plaintext-warning" /> : null}
       <label class="check">
         <input type="checkbox" name="allowInvalidCert" checked={form.allowInvalidCert} disabled={form.security === 'none'}
           onChange={(e) => setForm({ ...form, allowInvalidCert: checked(e) }, { connection: true })} />
@@ -180,4 +173,21 @@ function AdvancedTail({ form, setForm, folders, byField }: PartProps & { folders
       </div>
     </>
   );
+}
+
+/** TLS, STARTTLS or none, for the mailbox and the SMTP server alike. */
+export function SecurityField({ label, name, value, error, onChange }: { label: string; name: string; value: MailSecurity; error?: string; onChange: (v: MailSecurity) => void }) {
+  return (
+    <Field label={label} error={error}>
+      <select name={name} value={value} onChange={(e) => onChange(inputValue(e) as MailSecurity)}>
+        <option value="tls">TLS</option>
+        <option value="starttls">STARTTLS</option>
+        <option value="none">None (unencrypted)</option>
+      </select>
+    </Field>
+  );
+}
+
+export function PlaintextWarning({ testId }: { testId: string }) {
+  return <p class="warning" data-testid={testId}>Without encryption the password and the mail cross the network readable by anyone on the way. Use it only on a trusted network.</p>;
 }

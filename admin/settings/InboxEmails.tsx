@@ -10,6 +10,7 @@ import { me } from '../state/session';
 import type { InboxView, MailSecurity, Preset } from '../types';
 import { INBOX_FIELD_LABELS, settingsOf, type InboxField, type InboxFormState } from './inboxFormState';
 import { withSmtpSecurity, type MailFormState } from './inboxMailState';
+import { PlaintextWarning, SecurityField } from './InboxConnection';
 import { Check } from './InboxOptions';
 import { InboxTemplates } from './InboxTemplates';
 
@@ -104,17 +105,10 @@ function AdvancedSmtp({ mail, set, byField, login }: { mail: MailFormState; set:
           <input name="smtpPort" type="number" min={1} max={65535} value={mail.smtpPort}
             onInput={(e) => set({ smtpPort: inputValue(e) })} aria-invalid={byField.smtpPort ? true : undefined} />
         </Field>
-        <Field label="SMTP security" error={byField.smtpSecurity}>
-          <select name="smtpSecurity" value={mail.smtpSecurity} onChange={(e) => set(withSmtpSecurity(mail, inputValue(e) as MailSecurity))}>
-            <option value="tls">TLS</option>
-            <option value="starttls">STARTTLS</option>
-            <option value="none">None (unencrypted)</option>
-          </select>
-        </Field>
+        <SecurityField label="SMTP security" name="smtpSecurity" value={mail.smtpSecurity} error={byField.smtpSecurity}
+          onChange={(security) => set(withSmtpSecurity(mail, security))} />
       </div>
-      {mail.smtpSecurity === 'none' ? (
-        <p class="warning" data-testid="inbox-smtp-plaintext-warning">Without encryption the password and every email cross the network readable by anyone on the way. Use it only on a trusted network.</p>
-      ) : null}
+      {mail.smtpSecurity === 'none' ? <PlaintextWarning testId="inbox-smtp-plaintext-warning" /> : null}
       <Field label="SMTP username" hint="Leave empty to log in as the mailbox does." error={byField.smtpUsername}>
         <input name="smtpUsername" maxLength={320} spellcheck={false} autocomplete="off" value={mail.smtpUsername} placeholder={login || 'the mailbox login'}
           onInput={(e) => set({ smtpUsername: inputValue(e) })} aria-invalid={byField.smtpUsername ? true : undefined} />

@@ -8,11 +8,10 @@
 // visitor's open widget. The visitor leaves; the agent answers in the dashboard; the
 // visitor's mailbox gets it; the visitor's answer by email shows in the dashboard.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, serveHostPage, shotsDir, signInToDashboard } from '../helpers/browser';
+import { chromiumSkip, launchChromium, serveHostPage, shotsDir, signInToDashboard } from '../helpers/browser';
 import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot';
 import { PASSWORD, mailSuiteSkip, messagesOf, startHarness, type Harness } from '../helpers/inbox';
 import { replyTo, waitForMail, type Received } from '../helpers/mailbox';
@@ -22,9 +21,8 @@ import { startSmtp, type SmtpServer } from '../helpers/smtp';
 
 const MAIL_PASS = 'mailbox pass';
 const AGENT_PASSWORD = 'agent password 123'; // createAgent's
-const CHROMIUM_MISSING = `${CHROMIUM} not found: run "npm run setup:test" (installs Debian's chromium) or set CHROMIUM_PATH`;
 
-const skip = mailSuiteSkip() ?? (existsSync(CHROMIUM) ? null : CHROMIUM_MISSING);
+const skip = mailSuiteSkip() ?? chromiumSkip();
 const probe = skip ? null : await startDovecot();
 
 if (skip || !probe) {

@@ -5,11 +5,10 @@
 // one email with the attachment. An agent who may write from no inbox sees no button. A
 // reply the SMTP server refuses shows in Settings → Deliveries as an email, and Retry sends it.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchDashboardPage, shotsDir, signInToDashboard } from '../helpers/browser';
+import { chromiumSkip, launchDashboardPage, shotsDir, signInToDashboard } from '../helpers/browser';
 import { DOVECOT_MISSING, startDovecot, type Dovecot } from '../helpers/dovecot';
 import { PASSWORD, conversations, mailSuiteSkip, messagesOf, startHarness, type Harness } from '../helpers/inbox';
 import { waitForMail } from '../helpers/mailbox';
@@ -19,10 +18,9 @@ import { startSmtp, type SmtpServer } from '../helpers/smtp';
 
 const MAIL_PASS = 'mailbox pass';
 const AGENT_PASSWORD = 'agent password 123'; // createAgent's
-const CHROMIUM_MISSING = `${CHROMIUM} not found: run "npm run setup:test" (installs Debian's chromium) or set CHROMIUM_PATH`;
 const QUOTE = '%PDF-1.4 quote for Erin';
 
-const skip = mailSuiteSkip() ?? (existsSync(CHROMIUM) ? null : CHROMIUM_MISSING);
+const skip = mailSuiteSkip() ?? chromiumSkip();
 const probe = skip ? null : await startDovecot();
 
 if (skip || !probe) {

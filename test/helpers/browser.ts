@@ -7,9 +7,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const shotsDir = join(process.cwd(), '.test-tmp', 'screenshots');
+export const CHROMIUM_MISSING = `${CHROMIUM} not found: run "npm run setup:test" (installs Debian's chromium) or set CHROMIUM_PATH`;
+/** Why browser tests cannot run here, or null. */
+export const chromiumSkip = (): string | null => (existsSync(CHROMIUM) ? null : CHROMIUM_MISSING);
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run "npm run setup:test" (installs Debian's chromium) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
