@@ -465,6 +465,8 @@ class InboxReader {
         if (!mail.headersOnly) this.prepared.set(this.uidKey(mail.uid), this.deps.ingest.analyze(this.inbox, mail.raw));
       },
       ingest: (mail: FetchedMail) => this.ingestOne(this.uidKey(mail.uid), mail.raw, mail.headersOnly, mail.size),
+      // A batch's store writes go in as one unit of work (one SQLite commit), before its watermark.
+      batch: <T>(fn: () => Promise<T>) => store.batch(fn),
       advance: async (watermark: NonNullable<Inbox['watermark']>) => {
         await store.setInboxWatermark(this.inbox.id, watermark, clock.now());
         this.inbox = { ...this.inbox, watermark };
