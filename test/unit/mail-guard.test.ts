@@ -167,4 +167,25 @@ describe('loop guard: rules', () => {
     assert.equal(v.kind, 'auto-reply');
     assert.match(v.reason, /Transport Rule Agent/);
   });
+
+  it('a list server\'s own notice is a bounce; a person\'s post to a list is not', async () => {
+    const notice = classify(await raw(`From: shop-list-admin@lists.example\nSubject: You are not a member\nX-MLServer: fml [fml 4.0.3]\nMailing-List: contact shop-help@lists.example`, 'You are not a member of this list.'));
+    assert.equal(notice.kind, 'bounce');
+    assert.match(notice.reason, /mailing-list server's notice \(X-MLServer\)/);
+    const post = classify(await raw(`From: carla@customer.example\nSubject: Question\nX-Mailman-Version: 2.1\nList-Id: <shop.lists.example>`, 'Hello all'));
+    assert.equal(post.kind, 'normal');
+    assert.equal(post.list, true);
+  });
+
+  it('a MIME parameter on an unindented continuation line is repaired: the bounce text is read', async () => {
+    const b = 'XY-123';
+    const mail = await parseEmail(Buffer.from([
+      'From: post_master@sms.example', 'To: a@customer.example', 'Subject: Re:Hello', 'MIME-Version: 1.0',
+      'Content-Type: multipart/alternative;', `boundary="${b}"`, '',
+      `--${b}`, 'Content-Type: text/plain; charset=us-ascii', '', 'Error: Invalid user address', '550 - Requested action not taken: no such user here', '',
+      `--${b}--`, '',
+    ].join('\r\n')));
+    assert.match(mail.text, /Invalid user address/);
+    assert.equal(classify(mail).kind, 'bounce');
+  });
 });

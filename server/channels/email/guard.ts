@@ -180,8 +180,17 @@ function senderEvidence(mail: ParsedEmail): Evidence[] {
   // postmaster@ is also a person's role mailbox: it counts when the mail reads like a bounce.
   if (role === 'daemon' || (role === 'postmaster' && bounceHint(mail))) out.push({ kind: 'bounce', reason: `sender is ${sender}` });
   else if (!mail.from && /<\s*>/.test(rawFrom)) out.push({ kind: null, reason: 'null sender (From: <>)' });
+  // A list server's own notice ("you are not a member", "held for moderation"): it comes from
+  // the list software's address (-admin, -owner, -request...) with the list server's header.
+  const server = LIST_SERVER_HEADERS.find((h) => header(mail, h) !== null);
+  if (server && LIST_ROBOT_LOCAL.test((mail.from?.address ?? '').split('@')[0]!)) {
+    out.push({ kind: 'bounce', reason: `a mailing-list server's notice (${server}) from ${sender}` });
+  }
   return out;
 }
+
+const LIST_SERVER_HEADERS = ['X-MLServer', 'X-ML-Server', 'X-Mailman-Version', 'X-Ezmlm-Version', 'Mailing-List', 'X-Mailing-List'];
+const LIST_ROBOT_LOCAL = /(^owner-|-(admin|owner|request|ctl|bounces?)$)/i;
 
 function subjectEvidence(mail: ParsedEmail): Evidence[] {
   const subject = mail.subject.slice(0, 1000);

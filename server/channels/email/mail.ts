@@ -119,8 +119,22 @@ function returnPathOf(lines: HeaderLine[]): string | null {
  * call it through the parse worker (parse-pool.ts) so a pathological email cannot stall
  * the event loop.
  */
+const UNFOLDED_PARAM = /;(\r?\n)(boundary|charset)=/gi;
+
+/**
+ * Some senders (Verizon's bounces among them) write a MIME parameter on a continuation
+ * line without the leading whitespace folding needs (`Content-Type: multipart/alternative;`
+ * then `boundary="..."` at the start of the next line). Parsers then see a multipart
+ * without a boundary and lose the whole body. Indent such lines; a cheap byte search
+ * first, so other mail is not copied.
+ */
+export function repairFolding(buf: Buffer): Buffer {
+  if (buf.indexOf(';\nboundary=') < 0 && buf.indexOf(';\r\nboundary=') < 0 && buf.indexOf(';\ncharset=') < 0 && buf.indexOf(';\r\ncharset=') < 0) return buf;
+  return Buffer.from(buf.toString('latin1').replace(UNFOLDED_PARAM, ';$1\t$2='), 'latin1');
+}
+
 export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const buf = repairFolding(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
   const parsed = await simpleParser(buf, {
     keepDeliveryStatus: true,
     skipTextToHtml: true,
