@@ -3,7 +3,7 @@
 // appear here.
 import type { ErrorBody } from '../core/errors';
 import type {
-  Appearance, Channel, Conversation, ConversationStatus, InboxSettings, InboxStatus, MailItem, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind,
+  Appearance, Channel, Conversation, ConversationStatus, Inbox, InboxSettings, InboxStatus, MailItem, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind,
 } from '../core/types';
 
 export type { ErrorBody, Appearance, Channel, ConversationStatus, InboxSettings, InboxStatus, MailItemKind, PrechatSettings, PresenceStatus, Role, AuthorKind };
@@ -158,22 +158,12 @@ export interface MessengerView {
   updatedAt: number;
 }
 
-/** An inbox as admins see it: never its passwords. */
-export interface InboxView {
-  id: string;
-  siteId: string;
-  name: string;
-  address: string;
-  departmentId: string | null;
-  enabled: boolean;
-  settings: InboxSettings;
+/** An inbox as admins see it: its passwords only as "has one", its watermark not at all. */
+export type InboxView = Omit<Inbox, 'passwordSealed' | 'smtpPasswordSealed' | 'watermark' | 'imported'> & {
   hasPassword: boolean;
   hasSmtpPassword: boolean;
-  status: InboxStatus;
   counts: { imported: number; setAside: number; quarantined: number };
-  createdAt: number;
-  updatedAt: number;
-}
+};
 
 /** A set-aside or quarantined email as admins see it: without its idempotency key and blob id. */
 export type MailItemView = Omit<MailItem, 'key' | 'rawBlobId'>;
