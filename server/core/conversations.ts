@@ -238,7 +238,8 @@ export class Conversations {
   }
 }
 
-function normalizeText(text: string, attachmentIds: string[] | undefined): string {
+/** A message's text as stored, or VALIDATION_FAILED when it is empty (without files) or too long. */
+export function normalizeText(text: string, attachmentIds: string[] | undefined): string {
   const trimmed = text.replace(/\r\n?/g, '\n').trim();
   if (!trimmed && !attachmentIds?.length) {
     throw new ParleyError('VALIDATION_FAILED', [{ path: 'text', message: 'Write a message or attach a file.' }]);

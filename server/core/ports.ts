@@ -336,3 +336,12 @@ export interface PresenceRegistry {
 export function effectivePresence(status: PresenceStatus, connected: boolean): PresenceStatus {
   return connected ? status : 'offline';
 }
+
+/** The PresenceRegistry keys of an agent's and a visitor's connections. */
+export const agentKey = (id: string): string => `agent:${id}`;
+export const visitorKey = (id: string): string => `visitor:${id}`;
+
+/** An agent's effective presence: the chosen status while connected, offline otherwise. */
+export async function presenceOf(presence: PresenceRegistry, agent: { id: string; status: PresenceStatus }): Promise<PresenceStatus> {
+  return effectivePresence(agent.status, await presence.isConnected(agentKey(agent.id)));
+}

@@ -1,5 +1,5 @@
 import type { DomainEvents } from './events';
-import { effectivePresence, type PresenceRegistry, type Store } from './ports';
+import { presenceOf, type PresenceRegistry, type Store } from './ports';
 import type { Agent, PresenceStatus } from './types';
 
 /** Live connections of this process. One node's truth; see PresenceRegistry. */
@@ -34,7 +34,6 @@ export async function setAgentStatus(
 ): Promise<Agent | null> {
   const agent = await deps.store.updateAgent(agentId, { status });
   if (!agent) return null;
-  const live = await deps.presence.isConnected(`agent:${agentId}`);
-  deps.events.emit('agent.presence', { agentId, status: effectivePresence(status, live) });
+  deps.events.emit('agent.presence', { agentId, status: await presenceOf(deps.presence, { id: agentId, status }) });
   return agent;
 }

@@ -1,23 +1,18 @@
 // Domain records -> the views browsers get (views.ts). Keeps secrets out and turns
 // attachment ids into signed download links.
 import type { MessageAuthor } from '../core/events';
-import type { Clock, PresenceRegistry, Store } from '../core/ports';
-import { effectivePresence } from '../core/ports';
+import { presenceOf, visitorKey, type Clock, type PresenceRegistry, type Store } from '../core/ports';
 import type { Agent, Conversation, Message, Site, Visitor } from '../core/types';
 import type { SignedUrls } from '../security/tokens';
 import type {
   AgentPublicView, AgentView, AttachmentView, ConversationView, MessageView, SiteView, VisitorConversationView, VisitorView,
 } from './views';
 
-export const agentKey = (id: string) => `agent:${id}`;
-export const visitorKey = (id: string) => `visitor:${id}`;
-
 export class Presenter {
   constructor(private readonly deps: { store: Store; presence: PresenceRegistry; urls: SignedUrls; clock: Clock; publicUrl: string }) {}
 
   async agentPublic(agent: Agent): Promise<AgentPublicView> {
-    const live = await this.deps.presence.isConnected(agentKey(agent.id));
-    return { id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl, status: effectivePresence(agent.status, live) };
+    return { id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl, status: await presenceOf(this.deps.presence, agent) };
   }
 
   async agent(agent: Agent): Promise<AgentView> {

@@ -17,12 +17,12 @@
 // can send twice, and then with the same Message-ID, which receiving servers deduplicate.
 import type { SendMailOptions } from 'nodemailer';
 import type { Logger } from 'pino';
-import type { Conversations, SendResult } from '../../core/conversations';
+import { normalizeText, type Conversations, type SendResult } from '../../core/conversations';
 import { DeliveryError } from '../../core/delivery';
 import { ParleyError } from '../../core/errors';
 import { derivedId } from '../../core/ids';
 import { decideNotifications, type PolicyAgent } from '../../core/notify';
-import { effectivePresence, type BlobStore, type Clock, type OutboxJob, type PresenceRegistry, type Store } from '../../core/ports';
+import { presenceOf, visitorKey, type BlobStore, type Clock, type OutboxJob, type PresenceRegistry, type Store } from '../../core/ports';
 import type { Agent, Conversation, Inbox, Message, Visitor } from '../../core/types';
 import type { Outbox } from '../../jobs/outbox';
 import { mailSettingsOf } from './defaults';
@@ -80,12 +80,13 @@ export class OutboundEmail {
     if (!visitor) return;
     const agents = message.authorKind === 'visitor' ? await this.policyAgents() : [];
     const candidates = [...agents.map((a) => a.email), ...(visitor.email ? [visitor.email] : [])];
+    const { outbound } = mailSettingsOf(inbox.settings);
     const decision = decideNotifications({
       message,
       conversation,
-      visitor: { email: visitor.email, connected: await presence.isConnected(`visitor:${visitor.id}`) },
+      visitor: { email: visitor.email, connected: await presence.isConnected(visitorKey(visitor.id)) },
       agents,
-      settings: mailSettingsOf(inbox.settings).outbound,
+      settings: outbound,
       suppressed: await this.suppressed(candidates),
     });
     if (decision.send.length === 0) {
@@ -101,7 +102,7 @@ export class OutboundEmail {
         });
         continue;
       }
-      const windowMs = mailSettingsOf(inbox.settings).outbound.debounceSeconds * 1000;
+      const windowMs = outbound.debounceSeconds * 1000;
       const now = clock.now();
       if (windowMs > 0) {
         const window = await store.rememberKey(`email:window:${n.agentId}:${conversation.id}`, message.id, now, now + windowMs);
@@ -155,9 +156,7 @@ export class OutboundEmail {
     // The same request (client id and recipient) makes the same conversation.
     const conversationId = derivedId(`email-start:${agent.id}:${input.clientId}:${to}`);
     // Refuse a message that cannot be sent before anything is created: no empty conversations.
-    if (!input.text.trim() && !input.attachmentIds?.length) {
-      throw new ParleyError('VALIDATION_FAILED', [{ path: 'text', message: 'Write a message or attach a file.' }]);
-    }
+    normalizeText(input.text, input.attachmentIds);
     for (const id of input.attachmentIds ?? []) {
       const att = await store.getAttachment(id);
       const usable = att && att.uploaderKind === 'agent' && att.uploaderId === agent.id && (att.messageId === null || att.conversationId === conversationId);
@@ -187,7 +186,7 @@ export class OutboundEmail {
     const agents = await store.listAgents();
     return Promise.all(agents.map(async (a) => ({
       id: a.id, email: a.email, departments: a.departments,
-      online: effectivePresence(a.status, await presence.isConnected(`agent:${a.id}`)) !== 'offline',
+      online: (await presenceOf(presence, a)) !== 'offline',
     })));
   }
 
@@ -228,7 +227,7 @@ export class OutboundEmail {
     const { store, presence, threading } = this.deps;
     const agent = await store.getAgent(job.agentId);
     if (!agent) return null;
-    if (effectivePresence(agent.status, await presence.isConnected(`agent:${agent.id}`)) !== 'offline') return null; // came online: sees it live
+    if ((await presenceOf(presence, agent)) !== 'offline') return null; // came online: sees it live
     const messages = (await store.listMessages(conversation.id, { afterSeq: job.fromSeq - 1, limit: 50 })).filter((m) => m.authorKind === 'visitor');
     const newest = messages.at(-1);
     if (!newest || conversation.agentReadSeq >= newest.seq) return null; // read in the dashboard meanwhile

@@ -8,7 +8,7 @@ import { setAgentStatus } from '../../core/presence';
 import type { Agent } from '../../core/types';
 import type { Deps } from '../../deps';
 import { SESSION_COOKIE } from '../http/auth';
-import { agentKey } from '../present';
+import { agentKey } from '../../core/ports';
 import { sendPayload } from '../schemas';
 import type { AgentClientEvents, AgentServerEvents } from './events';
 import { connectError, on, rateLimit, socketLimiter } from './handlers';

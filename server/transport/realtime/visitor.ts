@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { originAllowed } from '../../core/sites';
 import type { Site, Visitor } from '../../core/types';
 import type { Deps } from '../../deps';
-import { visitorKey } from '../present';
+import { visitorKey } from '../../core/ports';
 import { optionalEmail, sendPayload } from '../schemas';
 import { agentsState } from '../widget-state';
 import type { VisitorClientEvents, VisitorServerEvents } from './events';
