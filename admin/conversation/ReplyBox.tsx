@@ -1,13 +1,12 @@
 // The reply box: Enter sends, Shift+Enter adds a line. Files are uploaded first and
 // sent by id with the next message. Tells the visitor when the agent types.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorOf, uploadAttachment } from '../api';
+import { useEffect, useRef } from 'preact/hooks';
 import { ErrorBox } from '../components/ui';
 import { bytesLabel } from '../lib/format';
 import { useStore } from '../lib/store';
 import { useSocket } from '../socket';
 import { draftOf, drafts, sendDraft, updateDraft } from '../state/outbox';
-import type { ErrorBody } from '../types';
+import { useUploads } from './useUploads';
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 4000;
@@ -16,8 +15,8 @@ export function ReplyBox({ conversationId, closed }: { conversationId: string; c
   const socket = useSocket();
   useStore(drafts);
   const draft = draftOf(conversationId);
-  const [uploading, setUploading] = useState(0);
-  const [uploadError, setUploadError] = useState<ErrorBody | null>(null);
+  const { uploading, uploadError, setUploadError, onFiles } = useUploads((att) =>
+    updateDraft(conversationId, { attachments: [...draftOf(conversationId).attachments, att] }));
   const input = useRef<HTMLTextAreaElement>(null);
   const typingSentAt = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout>>();
@@ -55,24 +54,6 @@ export function ReplyBox({ conversationId, closed }: { conversationId: string; c
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       send();
-    }
-  };
-
-  const onFiles = async (e: Event) => {
-    const el = e.currentTarget as HTMLInputElement;
-    const files = [...(el.files ?? [])];
-    el.value = '';
-    setUploadError(null);
-    for (const file of files) {
-      setUploading((n) => n + 1);
-      try {
-        const att = await uploadAttachment(file);
-        updateDraft(conversationId, { attachments: [...draftOf(conversationId).attachments, att] });
-      } catch (err) {
-        setUploadError(errorOf(err));
-      } finally {
-        setUploading((n) => n - 1);
-      }
     }
   };
 

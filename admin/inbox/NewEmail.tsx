@@ -2,12 +2,13 @@
 // inboxes they may write from. The button shows only when there is such an inbox; the
 // form opens in a modal dialog and, once the server accepted it, the new conversation.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorOf, listSendingInboxes, startEmailConversation, uploadAttachment, type SendingInbox } from '../api';
+import { listSendingInboxes, startEmailConversation, type SendingInbox } from '../api';
+import { useUploads } from '../conversation/useUploads';
 import { ErrorBox, Field, inputValue, splitFieldErrors, useAction } from '../components/ui';
 import { bytesLabel, newClientId } from '../lib/format';
 import { localChanges } from '../state/bus';
 import { navigate } from '../state/route';
-import type { AttachmentView, ErrorBody } from '../types';
+import type { AttachmentView } from '../types';
 
 const FIELDS = ['inboxId', 'to', 'name', 'subject', 'text', 'attachmentIds'] as const;
 
@@ -70,30 +71,11 @@ function clientIdFor(held: { key: string; id: string } | null, d: Draft): { key:
 function NewEmailForm({ inboxes, onCancel }: { inboxes: SendingInbox[]; onCancel: () => void }) {
   const [draft, setDraft] = useState<Draft>({ inboxId: inboxes[0]!.id, to: '', name: '', subject: '', text: '' });
   const [files, setFiles] = useState<AttachmentView[]>([]);
-  const [uploading, setUploading] = useState(0);
-  const [uploadError, setUploadError] = useState<ErrorBody | null>(null);
+  const { uploading, uploadError, onFiles } = useUploads((att) => setFiles((list) => [...list, att]));
   const submission = useRef<{ key: string; id: string } | null>(null);
   const send = useAction();
   const { byField, rest } = splitFieldErrors(send.error, FIELDS);
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
-
-  const onFiles = async (e: Event) => {
-    const el = e.currentTarget as HTMLInputElement;
-    const picked = [...(el.files ?? [])];
-    el.value = '';
-    setUploadError(null);
-    for (const file of picked) {
-      setUploading((n) => n + 1);
-      try {
-        const att = await uploadAttachment(file);
-        setFiles((list) => [...list, att]);
-      } catch (err) {
-        setUploadError(errorOf(err));
-      } finally {
-        setUploading((n) => n - 1);
-      }
-    }
-  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
