@@ -2,6 +2,7 @@
 // address). A transport is rebuilt when the inbox's settings change. Failures come back as
 // DeliveryErrors the outbox understands: 5xx replies are permanent (dead-letter with the
 // server's reason), 4xx replies and network failures are retried.
+import { isIP } from 'node:net';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { DeliveryError } from '../../core/delivery';
@@ -89,7 +90,8 @@ function transportOptions(settings: InboxSettings, password: string | null, opts
     secure: out.security === 'tls',
     requireTLS: out.security === 'starttls',
     ignoreTLS: out.security === 'none',
-    tls: { rejectUnauthorized: !out.allowInvalidCert, servername: out.host },
+    // SNI takes host names only (RFC 6066), not IP addresses.
+    tls: { rejectUnauthorized: !out.allowInvalidCert, ...(isIP(out.host) ? {} : { servername: out.host }) },
     // An SMTP server without AUTH (a local relay) needs no login: no username, no AUTH.
     ...(out.username ? { auth: { user: out.username, pass: password ?? '' } } : {}),
     connectionTimeout: settings.incoming.connectionTimeoutMs,
